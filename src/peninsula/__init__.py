@@ -1,0 +1,12 @@
+"""Peninsula: simulate an interstate crisis system and explore it under uncertainty."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("peninsula")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

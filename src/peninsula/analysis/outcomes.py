@@ -1,0 +1,108 @@
+"""Read an ensemble's outcome arrays: probabilities, timing, escalation paths, comparisons.
+
+Functions take plain arrays (one row per future) and labels, never the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from peninsula.analysis.intervals import Estimate, mean_interval, paired_difference, wilson_interval
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    """One outcome over an ensemble: probability (or mean) with its 95% interval and timing."""
+
+    id: str
+    label: str
+    kind: str  # "binary" or "continuous"
+    estimate: Estimate
+    median_first_month: float | None  # months after the start, among futures where it occurs
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EscalationPath:
+    """A sequence of the highest rung held per quarter, and the share of futures that follow it."""
+
+    rungs: tuple[int, ...]
+    share: float
+    count: int
+
+    def __str__(self) -> str:
+        return "-".join(str(r) for r in self.rungs)
+
+
+def summarise_binary(ids: Sequence[str], labels: Sequence[str], first_month: np.ndarray,
+                     level: float = 0.95) -> list[OutcomeSummary]:
+    """Probability and median first month of each binary outcome (``first_month < 0``: never)."""
+    n = first_month.shape[0]
+    summaries = []
+    for c, (outcome_id, label) in enumerate(zip(ids, labels, strict=True)):
+        occurred = first_month[:, c] >= 0
+        hits = int(occurred.sum())
+        median = float(np.median(first_month[occurred, c])) if hits else None
+        summaries.append(OutcomeSummary(outcome_id, label, "binary",
+                                        wilson_interval(hits, n, level), median))
+    return summaries
+
+
+def summarise_continuous(ids: Sequence[str], labels: Sequence[str], values: np.ndarray,
+                         level: float = 0.95) -> list[OutcomeSummary]:
+    """Mean of each continuous outcome with its interval."""
+    return [
+        OutcomeSummary(outcome_id, label, "continuous", mean_interval(values[:, c], level), None)
+        for c, (outcome_id, label) in enumerate(zip(ids, labels, strict=True))
+    ]
+
+
+def top_paths(quarter_rung: np.ndarray, top: int = 3) -> list[EscalationPath]:
+    """The most frequent escalation paths (highest rung per quarter), most frequent first."""
+    n = quarter_rung.shape[0]
+    if n == 0:
+        return []
+    paths, counts = np.unique(quarter_rung, axis=0, return_counts=True)
+    order = np.lexsort((np.arange(counts.size), -counts))[:top]
+    return [EscalationPath(tuple(int(r) for r in paths[i]), counts[i] / n, int(counts[i]))
+            for i in order]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An outcome in a baseline and a counterfactual run over the same futures."""
+
+    id: str
+    label: str
+    kind: str
+    baseline: Estimate
+    counterfactual: Estimate
+    difference: Estimate
+
+
+def compare_runs(ids: Sequence[str], labels: Sequence[str], kinds: Sequence[str],
+                 baseline: np.ndarray, counterfactual: np.ndarray,
+                 level: float = 0.95) -> list[Comparison]:
+    """Side-by-side outcomes with the paired difference (counterfactual minus baseline).
+
+    ``baseline`` and ``counterfactual`` are ``(n_futures, n_outcomes)`` arrays of 0/1 indicators
+    (binary outcomes) or values (continuous outcomes), row ``f`` being the same future and the
+    same random draws in both.
+    """
+    rows = []
+    n = baseline.shape[0]
+    for c, (outcome_id, label, kind) in enumerate(zip(ids, labels, kinds, strict=True)):
+        base, cf = baseline[:, c], counterfactual[:, c]
+        if kind == "binary":
+            b = wilson_interval(int(base.sum()), n, level)
+            f = wilson_interval(int(cf.sum()), n, level)
+        else:
+            b, f = mean_interval(base, level), mean_interval(cf, level)
+        rows.append(Comparison(outcome_id, label, kind, b, f, paired_difference(cf, base, level)))
+    return rows

@@ -1,0 +1,204 @@
+"""Command line: ``peninsula events import|summary`` and ``peninsula code``.
+
+``events_app`` is a Typer app for the lead CLI to mount as ``events``; ``code_command`` is a
+plain function with Typer-annotated parameters to register as the top-level ``code`` command.
+Bad input prints one line naming the file, line and what was expected, and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from peninsula.events.formats import FORMATS, FormatError
+
+events_app = typer.Typer(help="Import real event data and summarise dyads.",
+                         no_args_is_help=True, add_completion=False)
+
+
+
+def _out() -> Console:
+    """Console for results, created per call so that it sees the current terminal width."""
+    return Console()
+
+
+def _err() -> Console:
+    """Console for errors and progress (stderr)."""
+    return Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print a one-line error to stderr and return the exit to raise (code 2)."""
+    _err().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@events_app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="Event files (GDELT, ICEWS, PLOVER).")],
+    db: Annotated[Path, typer.Option("--db", help="DuckDB database file.")] = Path(
+        "events.duckdb"),
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help=f"One of {', '.join(FORMATS)}; detected when left out.")] = None,
+) -> None:
+    """Import event files into the ``events`` table, one transaction per file."""
+    from peninsula.events.database import connect, import_file
+
+    if fmt is not None and fmt not in FORMATS:
+        raise _fail(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    try:
+        con = connect(db)
+    except duckdb.Error as exc:
+        raise _fail(f"{db}: cannot open the database: {exc}") from None
+    table = Table(title=f"Imported into {db}")
+    for column in ("file", "format", "rows", "inserted", "already present", "rejected"):
+        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+    total_rejected = 0
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=_err(), transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+        for path in files:
+            try:
+                result = import_file(con, path, fmt,
+                                     progress=lambda msg: progress.update(task, description=msg))
+            except FormatError as exc:
+                con.close()
+                raise _fail(str(exc)) from None
+            except duckdb.Error as exc:
+                con.close()
+                raise _fail(f"{path}: import failed, database unchanged for this file: "
+                            f"{str(exc).splitlines()[0]}") from None
+            total_rejected += result.rejected
+            table.add_row(result.file, result.dataset, f"{result.rows_read:,}",
+                          f"{result.inserted:,}", f"{result.already_present:,}",
+                          f"{result.rejected:,}")
+    con.close()
+    _out().print(table)
+    if total_rejected:
+        _out().print(f"{total_rejected:,} rows rejected: see the 'rejects' table "
+                       "(file, line, reason).")
+
+
+@events_app.command("summary")
+def summary_command(
+    dyad: Annotated[str, typer.Option("--dyad", help="Two actor codes, e.g. PRK-KOR.")],
+    start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM.")],
+    db: Annotated[Path, typer.Option("--db", help="DuckDB database file.")] = Path(
+        "events.duckdb"),
+    top: Annotated[int, typer.Option("--top", min=0, help="List the N most frequent actions.")
+                   ] = 0,
+    png: Annotated[Path | None, typer.Option("--png", help="Write a plot to this PNG.")] = None,
+) -> None:
+    """Monthly event counts and mean Goldstein in each direction of a dyad."""
+    from peninsula.events.summary import plot_summary, summarise_dyad
+
+    if not db.is_file():
+        raise _fail(f"{db}: no such database; run 'peninsula events import' first")
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        summary = summarise_dyad(con, dyad, start, end, top=top)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise _fail(f"{db}: {str(exc).splitlines()[0]}") from None
+    a, b = summary.dyad
+    table = Table(title=f"{a}–{b}, {summary.start} to {summary.end} "
+                        "(events: joint events weighted 1/n)")
+    table.add_column("month")
+    for src, tgt in ((a, b), (b, a)):
+        table.add_column(f"{src}→{tgt} events", justify="right")
+        table.add_column(f"{src}→{tgt} Goldstein", justify="right")
+    months = sorted({row.month for row in summary.months})
+    for month in months:
+        cells = [month]
+        for src, tgt in ((a, b), (b, a)):
+            row = next(r for r in summary.months
+                       if r.month == month and r.source == src and r.target == tgt)
+            cells.append(f"{row.events:g}")
+            cells.append("–" if row.mean_goldstein is None else f"{row.mean_goldstein:+.2f}")
+        table.add_row(*cells)
+    _out().print(table)
+    if summary.top_actions:
+        actions = Table(title=f"Top {top} actions per direction")
+        for column in ("direction", "CAMEO", "action", "events"):
+            actions.add_column(column, justify="right" if column == "events" else "left")
+        for row in summary.top_actions:
+            actions.add_row(f"{row.source}→{row.target}", row.cameo, row.description,
+                            f"{row.events:g}")
+        _out().print(actions)
+    if png is not None:
+        _out().print(f"plot written to {plot_summary(summary, png)}")
+
+
+def code_command(
+    files: Annotated[list[Path], typer.Argument(help="English news text files.")],
+    day: Annotated[str, typer.Option("--date", help="Date of the articles, YYYY-MM-DD.")],
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="Also store the events in this DuckDB database.")] = None,
+    actors: Annotated[list[Path] | None, typer.Option(
+        "--actors", help="Extra Phoenix-style actor CSV files.")] = None,
+) -> None:
+    """Code news text into CAMEO events with the dictionary coder and print them."""
+    from peninsula.events.actors import builtin_actors, load_phoenix_actors
+    from peninsula.events.coder import DictionaryCoder, events_to_batch
+
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise _fail(f"--date {day!r}: expected YYYY-MM-DD, e.g. 2024-02-01") from None
+    entries = builtin_actors()
+    for path in actors or []:
+        try:
+            entries += load_phoenix_actors(path)
+        except (OSError, KeyError, ValueError) as exc:
+            raise _fail(f"{path}: expected a Phoenix actor CSV (phrase, synonyms, code, "
+                        f"date_from, date_to): {exc}") from None
+    coder = DictionaryCoder(actors=entries)
+    con = None
+    if db is not None:
+        from peninsula.events.database import connect, insert_batch
+
+        con = connect(db)
+    table = Table(title=f"Coded events ({when})")
+    for column in ("file:line", "source", "target", "CAMEO", "words", "sentence"):
+        table.add_column(column, overflow="fold")
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"{path}: cannot read as UTF-8 text: {exc}") from None
+        events = coder.code(text, when)
+        for event in events:
+            table.add_row(f"{path.name}:{event.line}", event.source_actor,
+                          event.target_actor or "–", event.cameo, event.words,
+                          event.sentence)
+        if con is not None:
+            from peninsula.events.database import insert_batch
+
+            result = insert_batch(con, events_to_batch(events, path.name))
+            _err().print(f"{path.name}: {result.inserted} events stored in {db}, "
+                          f"{result.already_present} already present", highlight=False)
+    if con is not None:
+        con.close()
+    _out().print(table)
+
+
+def main() -> None:
+    """Run the events app alone (``python -m peninsula.events.cli``)."""
+    app = typer.Typer(add_completion=False)
+    app.add_typer(events_app, name="events")
+    app.command("code")(code_command)
+    app(prog_name="peninsula")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,399 @@
+"""A validated scenario turned into the NumPy arrays the engine reads.
+
+Arrays are indexed ``[actor]``, ``[source, target]`` or ``[action]`` in the order of
+``Scenario.actor_codes`` and ``Scenario.action_ids``. Nothing here changes during a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from peninsula.scenario.cameo import goldstein
+from peninsula.scenario.model import OBJECTIVES, Scenario, month_index
+
+NO_LIMIT = np.nan
+NEVER = 10**6
+"""Unlock month of an option whose event does not happen."""
+
+
+@dataclass(frozen=True)
+class CompiledOutcomes:
+    """Outcome predicates as arrays: event masks, rung pairs and arms-growth actor sets."""
+
+    ids: list[str]
+    labels: list[str]
+    kinds: list[str]
+    binary: list[int]
+    continuous: list[int]
+    action_rows: list[int]
+    action_masks: np.ndarray  # (n_action_outcomes, K, A, A) bool: which events count
+    action_min_count: np.ndarray  # (n_action_outcomes,)
+    rung_rows: list[int]
+    rung_pairs: np.ndarray  # (n_rung_outcomes, A, A) bool, symmetric
+    rung_min: np.ndarray  # (n_rung_outcomes,)
+    growth_rows: list[int]
+    growth_actors: np.ndarray  # (n_growth_outcomes, A) bool
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    """Everything the engine needs, as arrays; built once per scenario."""
+
+    scenario: Scenario
+    actors: list[str]
+    actions: list[str]
+    horizon: int
+    # actors
+    weights: np.ndarray  # (A, O)
+    risk_attitude: np.ndarray
+    rationality: np.ndarray
+    military: np.ndarray
+    nuclear: np.ndarray
+    second_strike: np.ndarray
+    committed_elsewhere: np.ndarray
+    arms_reactivity: np.ndarray
+    arms_fatigue: np.ndarray
+    arms_grievance: np.ndarray
+    # dyads
+    relation: np.ndarray  # (A, A) symmetric
+    commitment: np.ndarray  # (A, A) directed: source commits to defend target
+    dependence: np.ndarray  # (A, A) directed: source depends on target
+    hostile: np.ndarray  # (A, A) bool, directed designation
+    # actions
+    goldstein: np.ndarray  # (K,)
+    rung: np.ndarray  # (K,) int
+    cameo: list[str | None]
+    static_utility: np.ndarray  # (A, K): value, cost and munitions relief, state-free
+    retaliation_coef: np.ndarray  # (A, K)
+    escalation_coef: np.ndarray  # (A,): war aversion discounted by risk attitude
+    escalation_level: np.ndarray  # (10,): (rung / 9) ** exponent, for rungs 0..9
+    dependence_coef: np.ndarray  # (A, K)
+    answers_coef: np.ndarray  # (A, K)
+    defends_coef: np.ndarray  # (A, K)
+    static_ok: np.ndarray  # (A, A, K) bool: enabled, allowed sources/targets, designation
+    climb_table: np.ndarray  # (10, K): escalation climb of action k from a dyad at rung r
+    rung_gate: np.ndarray  # (10, K) bool: action k allowed from a dyad at rung r (ladder, min)
+    min_relation: np.ndarray  # (K,) nan = none
+    max_relation: np.ndarray
+    min_rung: np.ndarray  # (K,) int, -1 = none
+    ladder: np.ndarray  # (K,) bool
+    min_nuclear: np.ndarray  # (K,) nan = none
+    min_commitment_from_target: np.ndarray  # (K,) nan = none
+    max_commitment: np.ndarray  # (K,) nan = none; either direction
+    min_commitment_between: np.ndarray  # (K,) nan = none; stronger direction
+    crisis_rung: np.ndarray  # (K,) int, -1 = none
+    target_crisis_rung: np.ndarray  # (K,) int, -1 = none
+    ally_groups: list[tuple[np.ndarray, float, int]]  # (action mask, min commitment, rung)
+    once: np.ndarray  # (K,) bool
+    requires_prior: np.ndarray  # (K, K) bool: action k requires action m done in the pair
+    tracked: np.ndarray  # (T,) action indices whose occurrence per pair is remembered
+    tracked_slot: np.ndarray  # (K,) slot in ``tracked`` or -1
+    unlock_month: np.ndarray  # (A, A, K) int: first month the option may be taken
+    salience: np.ndarray  # (A, A, K): utility added once an event unlocks the option
+    # effects
+    arms_source: np.ndarray
+    arms_target: np.ndarray
+    nuclear_source: np.ndarray
+    nuclear_target: np.ndarray
+    commitment_effect: np.ndarray
+    dependence_effect: np.ndarray
+    technology_transfer: np.ndarray
+    deescalate_target: np.ndarray
+    request_support: np.ndarray  # (K,) bool
+    # dynamics
+    relation_memory: float
+    relation_reversion: float
+    rung_decay: float
+    max_rung_step: int
+    free_rung: int
+    hostility_bias: float
+    affinity: float
+    reciprocity: float
+    nuclear_weight: float
+    deterrence_weight: float
+    arms_rate: float
+    shocks_enabled: bool
+    shock_probability: float
+    shock_magnitude: float
+    outcomes: CompiledOutcomes = field(repr=False)
+
+    @property
+    def n_actors(self) -> int:
+        """Number of actors."""
+        return len(self.actors)
+
+    @property
+    def n_actions(self) -> int:
+        """Number of actions in the catalogue."""
+        return len(self.actions)
+
+
+def _actor_array(scenario: Scenario, getter) -> np.ndarray:
+    return np.array([float(getter(actor)) for actor in scenario.actors], dtype=np.float64)
+
+
+def _compile_outcomes(scenario: Scenario, index: dict[str, int], act: dict[str, int]):
+    n_actors, n_actions = len(index), len(act)
+    all_actors = list(index)
+    binary, continuous = [], []
+    action_rows, rung_rows, growth_rows = [], [], []
+    action_masks, action_min, rung_pairs, rung_min, growth_actors = [], [], [], [], []
+    for row, outcome in enumerate(scenario.outcomes):
+        if outcome.kind == "arms_growth":
+            continuous.append(row)
+            growth_rows.append(row)
+            mask = np.zeros(n_actors, dtype=bool)
+            for code in outcome.actors or all_actors:
+                mask[index[code]] = True
+            growth_actors.append(mask)
+            continue
+        binary.append(row)
+        if outcome.kind == "action":
+            mask = np.zeros((n_actions, n_actors, n_actors), dtype=bool)
+            sources = [index[c] for c in (outcome.sources or all_actors)]
+            targets = [index[c] for c in (outcome.targets or all_actors)]
+            mask[act[outcome.action]][np.ix_(sources, targets)] = True
+            np.fill_diagonal(mask[act[outcome.action]], False)
+            action_rows.append(row)
+            action_masks.append(mask)
+            action_min.append(outcome.min_count)
+        else:
+            pairs = np.zeros((n_actors, n_actors), dtype=bool)
+            for first, second in outcome.pairs or []:
+                pairs[index[first], index[second]] = True
+                pairs[index[second], index[first]] = True
+            rung_rows.append(row)
+            rung_pairs.append(pairs)
+            rung_min.append(outcome.min_rung)
+    empty = np.zeros((0, n_actions, n_actors, n_actors), dtype=bool)
+    return CompiledOutcomes(
+        ids=[o.id for o in scenario.outcomes],
+        labels=[o.label for o in scenario.outcomes],
+        kinds=[o.kind for o in scenario.outcomes],
+        binary=binary,
+        continuous=continuous,
+        action_rows=action_rows,
+        action_masks=np.array(action_masks, dtype=bool) if action_masks else empty,
+        action_min_count=np.array(action_min, dtype=np.int64),
+        rung_rows=rung_rows,
+        rung_pairs=(np.array(rung_pairs, dtype=bool) if rung_pairs
+                    else np.zeros((0, n_actors, n_actors), dtype=bool)),
+        rung_min=np.array(rung_min, dtype=np.int64),
+        growth_rows=growth_rows,
+        growth_actors=(np.array(growth_actors, dtype=bool) if growth_actors
+                       else np.zeros((0, n_actors), dtype=bool)),
+    )
+
+
+def _rung_gate(scenario: Scenario, rung: np.ndarray) -> np.ndarray:
+    """``gate[r, k]``: whether action ``k`` may be taken in a dyad whose rung is ``r``."""
+    dyn = scenario.dynamics
+    current = np.arange(10)[:, None]
+    ceiling = np.maximum(dyn.free_rung, current + dyn.max_rung_step)
+    ladder = np.array([a.preconditions.ladder for a in scenario.actions])
+    min_rung = np.array([-1 if a.preconditions.min_rung is None else a.preconditions.min_rung
+                         for a in scenario.actions])
+    return (~ladder | (rung[None, :] <= ceiling)) & (current >= min_rung[None, :])
+
+
+def compile_scenario(scenario: Scenario, horizon: int | None = None) -> CompiledScenario:
+    """Turn a validated scenario into engine arrays."""
+    codes = scenario.actor_codes
+    index = {code: i for i, code in enumerate(codes)}
+    act = {action_id: k for k, action_id in enumerate(scenario.action_ids)}
+    n_actors, n_actions = len(codes), len(act)
+    weights = np.array(
+        [[getattr(a.objectives, name) for name in OBJECTIVES] for a in scenario.actors],
+        dtype=np.float64,
+    )
+    obj = {name: i for i, name in enumerate(OBJECTIVES)}
+    security = weights[:, obj["security"]]
+    economy = weights[:, obj["economy"]]
+    credibility = weights[:, obj["alliance_credibility"]]
+    war_aversion = weights[:, obj["war_aversion"]]
+    risk = _actor_array(scenario, lambda a: a.risk_attitude)
+    elsewhere = _actor_array(scenario, lambda a: a.capabilities.committed_elsewhere)
+
+    relation = np.zeros((n_actors, n_actors))
+    commitment = np.zeros((n_actors, n_actors))
+    dependence = np.zeros((n_actors, n_actors))
+    hostile = np.zeros((n_actors, n_actors), dtype=bool)
+    no_military = np.zeros((n_actors, n_actors), dtype=bool)
+    for dyad in scenario.dyads:
+        i, j = index[dyad.source], index[dyad.target]
+        if dyad.relation is not None:
+            relation[i, j] = relation[j, i] = dyad.relation
+        commitment[i, j] = dyad.commitment
+        dependence[i, j] = dyad.dependence
+        hostile[i, j] = dyad.hostile
+        no_military[i, j] = no_military[j, i] = not dyad.military_ties
+        if dyad.mutual:
+            commitment[j, i] = dyad.commitment
+            dependence[j, i] = dyad.dependence
+            hostile[j, i] = dyad.hostile
+
+    actions = scenario.actions
+    gold = np.array(
+        [0.0 if a.cameo is None else goldstein(a.cameo, scenario.goldstein_table) for a in actions]
+    )
+    rung = np.array([a.rung for a in actions], dtype=np.int64)
+    value = np.array([[a.value.get(name, 0.0) for name in OBJECTIVES] for a in actions])
+    cost = np.array([a.cost for a in actions])
+    relief = np.array([a.relieves_commitment_elsewhere for a in actions])
+    dyn = scenario.dynamics
+    static_utility = (
+        weights @ value.T
+        - economy[:, None] * cost[None, :]
+        + security[:, None] * elsewhere[:, None] * relief[None, :]
+        - dyn.effort * (np.arange(n_actions) > 0)[None, :]
+    )
+    hostility = np.maximum(0.0, -gold) / 10.0 * rung / 9.0
+    retaliation_coef = dyn.response_weight * security[:, None] * hostility[None, :]
+    escalation_coef = dyn.escalation_weight * (war_aversion * (1.0 - risk))
+    level = (np.arange(10) / 9.0) ** dyn.escalation_exponent
+    dependence_coef = economy[:, None] * np.array([a.dependence_cost for a in actions])[None, :]
+    answers = np.array([a.answers_request for a in actions], dtype=np.float64)
+    defends = np.array([a.defends_ally for a in actions], dtype=np.float64)
+    answers_coef = dyn.credibility_weight * credibility[:, None] * answers[None, :]
+    defends_coef = dyn.credibility_weight * credibility[:, None] * defends[None, :]
+
+    static_ok = np.ones((n_actors, n_actors, n_actions), dtype=bool)
+    eye = np.eye(n_actors, dtype=bool)
+    static_ok[eye] = False
+    static_ok[:, :, 0] = True  # doing nothing is always a choice
+    for k, action in enumerate(actions[1:], start=1):
+        pre = action.preconditions
+        if not action.enabled:
+            static_ok[:, :, k] = False
+        if pre.sources is not None:
+            allowed = np.zeros(n_actors, dtype=bool)
+            allowed[[index[c] for c in pre.sources]] = True
+            static_ok[~allowed, :, k] = False
+        if pre.targets is not None:
+            allowed = np.zeros(n_actors, dtype=bool)
+            allowed[[index[c] for c in pre.targets]] = True
+            static_ok[:, ~allowed, k] = False
+        if pre.blocked_by_hostile_designation:
+            static_ok[hostile, k] = False
+        if action.military_cooperation:
+            static_ok[no_military, k] = False
+
+    def limit(getter) -> np.ndarray:
+        return np.array(
+            [NO_LIMIT if getter(a.preconditions) is None else getter(a.preconditions)
+             for a in actions], dtype=np.float64,
+        )
+
+    def rung_limit(getter) -> np.ndarray:
+        return np.array(
+            [-1 if getter(a.preconditions) is None else getter(a.preconditions) for a in actions],
+            dtype=np.int64,
+        )
+
+    groups: dict[tuple[float, int], np.ndarray] = {}
+    for k, action in enumerate(actions):
+        pre = action.preconditions
+        if pre.ally_in_conflict_rung is not None:
+            key = (pre.ally_min_commitment, pre.ally_in_conflict_rung)
+            groups.setdefault(key, np.zeros(n_actions, dtype=bool))[k] = True
+    ally_groups = [(mask, key[0], key[1]) for key, mask in groups.items()]
+
+    once = np.array([a.preconditions.once_per_pair for a in actions], dtype=bool)
+    requires_prior = np.zeros((n_actions, n_actions), dtype=bool)
+    for k, action in enumerate(actions):
+        for prior in action.preconditions.requires_prior:
+            requires_prior[k, act[prior]] = True
+    tracked_mask = once | requires_prior.any(axis=0)
+    tracked = np.flatnonzero(tracked_mask)
+    tracked_slot = np.full(n_actions, -1, dtype=np.int64)
+    tracked_slot[tracked] = np.arange(tracked.size)
+
+    unlock_month = np.zeros((n_actors, n_actors, n_actions), dtype=np.int64)
+    salience = np.zeros((n_actors, n_actors, n_actions))
+    for event in scenario.events:
+        month = month_index(scenario.start, event.month) if event.happens else NEVER
+        for unlock in event.unlocks:
+            i, j, k = index[unlock.source], index[unlock.target], act[unlock.action]
+            unlock_month[i, j, k] = max(unlock_month[i, j, k], month)
+            salience[i, j, k] += unlock.salience
+
+    def effect(getter) -> np.ndarray:
+        return np.array([float(getter(a.effects)) for a in actions], dtype=np.float64)
+
+    horizon_months = scenario.horizon_months if horizon is None else horizon
+    return CompiledScenario(
+        scenario=scenario,
+        actors=codes,
+        actions=scenario.action_ids,
+        horizon=horizon_months,
+        weights=weights,
+        risk_attitude=risk,
+        rationality=_actor_array(scenario, lambda a: a.rationality),
+        military=_actor_array(scenario, lambda a: a.capabilities.military),
+        nuclear=_actor_array(scenario, lambda a: a.capabilities.nuclear),
+        second_strike=_actor_array(scenario, lambda a: a.capabilities.second_strike),
+        committed_elsewhere=elsewhere,
+        arms_reactivity=_actor_array(scenario, lambda a: a.arms_reactivity),
+        arms_fatigue=_actor_array(scenario, lambda a: a.arms_fatigue),
+        arms_grievance=_actor_array(scenario, lambda a: a.arms_grievance),
+        relation=relation,
+        commitment=commitment,
+        dependence=dependence,
+        hostile=hostile,
+        goldstein=gold,
+        rung=rung,
+        cameo=[a.cameo for a in actions],
+        static_utility=static_utility,
+        retaliation_coef=retaliation_coef,
+        escalation_coef=escalation_coef,
+        escalation_level=level,
+        climb_table=np.maximum(level[rung][None, :] - level[:, None], 0.0),
+        rung_gate=_rung_gate(scenario, rung),
+        dependence_coef=dependence_coef,
+        answers_coef=answers_coef,
+        defends_coef=defends_coef,
+        static_ok=static_ok,
+        min_relation=limit(lambda p: p.min_relation),
+        max_relation=limit(lambda p: p.max_relation),
+        min_rung=rung_limit(lambda p: p.min_rung),
+        ladder=np.array([a.preconditions.ladder for a in actions], dtype=bool),
+        min_nuclear=limit(lambda p: p.min_nuclear),
+        min_commitment_from_target=limit(lambda p: p.min_commitment_from_target),
+        max_commitment=limit(lambda p: p.max_commitment),
+        min_commitment_between=limit(lambda p: p.min_commitment_between),
+        crisis_rung=rung_limit(lambda p: p.source_in_crisis_rung),
+        target_crisis_rung=rung_limit(lambda p: p.target_in_crisis_rung),
+        ally_groups=ally_groups,
+        once=once,
+        requires_prior=requires_prior,
+        tracked=tracked,
+        tracked_slot=tracked_slot,
+        unlock_month=unlock_month,
+        salience=salience,
+        arms_source=effect(lambda e: e.arms.source),
+        arms_target=effect(lambda e: e.arms.target),
+        nuclear_source=effect(lambda e: e.nuclear.source),
+        nuclear_target=effect(lambda e: e.nuclear.target),
+        commitment_effect=effect(lambda e: e.commitment),
+        dependence_effect=effect(lambda e: e.dependence),
+        technology_transfer=effect(lambda e: e.technology_transfer),
+        deescalate_target=effect(lambda e: e.deescalate_target),
+        request_support=np.array([a.effects.request_support for a in actions], dtype=bool),
+        relation_memory=dyn.relation_memory,
+        relation_reversion=dyn.relation_reversion,
+        rung_decay=dyn.rung_decay,
+        max_rung_step=dyn.max_rung_step,
+        free_rung=dyn.free_rung,
+        hostility_bias=dyn.hostility_bias,
+        affinity=dyn.affinity,
+        reciprocity=dyn.reciprocity,
+        nuclear_weight=dyn.nuclear_weight,
+        deterrence_weight=dyn.deterrence_weight,
+        arms_rate=dyn.arms_rate,
+        shocks_enabled=scenario.shocks.enabled,
+        shock_probability=scenario.shocks.probability,
+        shock_magnitude=scenario.shocks.magnitude,
+        outcomes=_compile_outcomes(scenario, index, act),
+    )
