@@ -23,6 +23,11 @@ class EventStream:
         types = (np.int32, np.int16, np.int8, np.int8, np.int16)
         return cls(*(np.zeros(0, dtype=t) for t in types))
 
+    def in_future_order(self) -> EventStream:
+        """Events sorted by future, then month, source and target (a canonical order)."""
+        order = np.argsort(self.future, kind="stable")  # months are already in order
+        return EventStream(*(getattr(self, f.name)[order] for f in fields(self)))
+
     def __len__(self) -> int:
         return int(self.future.size)
 

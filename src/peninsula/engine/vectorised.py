@@ -139,38 +139,37 @@ def utilities(model: CompiledScenario, state: EnsembleState,
 
 
 def admissible(model: CompiledScenario, state: EnsembleState, month: int) -> np.ndarray:
-    """``ok[n, i, j, k]``: whether ``i`` may take action ``k`` toward ``j`` this month."""
-    n = state.relation.shape[0]
-    ok = np.broadcast_to(model.static_ok & (model.unlock_month <= month),
-                         (n, *model.static_ok.shape)).copy()
-    rel = state.relation[..., None]
-    with np.errstate(invalid="ignore"):
-        ok &= ~(rel < model.min_relation)  # nan limits compare False: no limit
-        ok &= ~(rel > model.max_relation)
-        ok &= ~(state.nuclear[:, :, None, None] < model.min_nuclear)
-        ok &= ~(state.commitment.transpose(0, 2, 1)[..., None] < model.min_commitment_from_target)
-        bond = np.maximum(state.commitment, state.commitment.transpose(0, 2, 1))
-        ok &= ~(bond[..., None] > model.max_commitment)
-        ok &= ~(bond[..., None] < model.min_commitment_between)
-    level = np.floor(state.rung).astype(np.int64)
-    ok &= model.rung_gate[level]  # min_rung and the escalation ladder, looked up by rung
+    """``ok[n, i, j, k]``: whether ``i`` may take action ``k`` toward ``j`` this month.
+
+    Each precondition on a number (relation, rung, commitments, capability, crisis) is one
+    lookup in a small table of the scenario's distinct limits, not one comparison per action.
+    """
+    n, a = state.relation.shape[:2]
+    pair = model.relation_gate.table[model.relation_gate.rank(state.relation)]
+    pair &= model.rung_gate[np.floor(state.rung).astype(np.int64)]
+    pair &= model.static_ok & (model.unlock_month <= month)
+    pledge = state.commitment.transpose(0, 2, 1)
+    pair &= model.pledge_gate.table[model.pledge_gate.rank(pledge)]
+    bond = np.maximum(state.commitment, pledge)
+    pair &= model.bond_gate.table[model.bond_gate.rank(bond)]
+    source = model.nuclear_gate.table[model.nuclear_gate.rank(state.nuclear)]
     crisis = state.rung.max(axis=2)
-    ok &= crisis[:, :, None, None] >= model.crisis_rung
-    ok &= crisis[:, None, :, None] >= model.target_crisis_rung
+    source &= model.crisis_gate.table[model.crisis_gate.rank(crisis)]
+    pair &= source[:, :, None, :]
+    pair &= model.target_crisis_gate.table[model.target_crisis_gate.rank(crisis)][:, None, :, :]
     for mask, min_commitment, conflict_rung in model.ally_groups:
         allied = state.commitment >= min_commitment  # (n, i, m)
         fighting = state.rung >= conflict_rung  # (n, m, j)
         has_ally = np.einsum("nim,nmj->nij", allied, fighting) > 0
-        ok[..., mask] &= has_ally[..., None]
+        pair[..., mask] &= has_ally[..., None]
     if model.tracked.size:
-        done_k = np.zeros(ok.shape, dtype=bool)
-        done_k[..., model.tracked] = state.done.transpose(0, 2, 3, 1)
-        ok &= ~(model.once & done_k)
+        done = state.done.transpose(0, 2, 3, 1)  # (n, i, j, T)
+        pair[..., model.tracked] &= ~(done & model.once[model.tracked])
         for k in np.flatnonzero(model.requires_prior.any(axis=1)):
-            needed = model.requires_prior[k]
-            ok[..., k] &= done_k[..., needed].all(axis=-1)
-    ok[..., 0] = True
-    return ok
+            needed = model.tracked_slot[np.flatnonzero(model.requires_prior[k])]
+            pair[..., k] &= done[..., needed].all(axis=-1)
+    pair[..., 0] = True
+    return pair
 
 
 def quantal_choice(utility: np.ndarray, ok: np.ndarray, rationality: np.ndarray,
@@ -339,7 +338,8 @@ def simulate_chunk(
         if on_month is not None:
             on_month(month)
     return _result(model, state, tracker, inflame, calm,
-                   EventStream.concatenate(streams) if record_events else None)
+                   EventStream.concatenate(streams).in_future_order() if record_events
+                   else None)
 
 
 def _result(model: CompiledScenario, state: EnsembleState, tracker: OutcomeTracker,

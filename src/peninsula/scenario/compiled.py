@@ -19,6 +19,40 @@ NEVER = 10**6
 
 
 @dataclass(frozen=True)
+class IntervalGate:
+    """Which actions allow a value: ``table[rank(x), k]`` is ``lo[k] <= x <= hi[k]``.
+
+    ``rank`` places ``x`` among the distinct limits (on a limit or in a gap between two), so
+    one table lookup replaces a comparison per action, exactly, equality included.
+    """
+
+    points: np.ndarray  # (P,) sorted distinct limits
+    table: np.ndarray  # (2P + 1, K) bool
+
+    @classmethod
+    def build(cls, lo: np.ndarray, hi: np.ndarray) -> IntervalGate:
+        """Gate for per-action limits ``lo`` and ``hi`` (nan: no limit)."""
+        points = np.unique(np.concatenate([lo[~np.isnan(lo)], hi[~np.isnan(hi)]]))
+        gaps = np.concatenate([[points[0] - 1.0] if points.size else [0.0],
+                               (points[:-1] + points[1:]) / 2.0,
+                               [points[-1] + 1.0] if points.size else []])
+        reps = np.empty(2 * points.size + 1)
+        reps[0::2] = gaps[: points.size + 1]
+        reps[1::2] = points
+        low = np.where(np.isnan(lo), -np.inf, lo)
+        high = np.where(np.isnan(hi), np.inf, hi)
+        table = (reps[:, None] >= low[None, :]) & (reps[:, None] <= high[None, :])
+        return cls(points=points, table=table)
+
+    def rank(self, x: np.ndarray) -> np.ndarray:
+        """Row of ``table`` for each value of ``x``."""
+        left = np.searchsorted(self.points, x, side="left")
+        on_point = left < self.points.size
+        on_point[on_point] = self.points[left[on_point]] == x[on_point]
+        return 2 * left + on_point
+
+
+@dataclass(frozen=True)
 class CompiledOutcomes:
     """Outcome predicates as arrays: event masks, rung pairs and arms-growth actor sets."""
 
@@ -86,6 +120,12 @@ class CompiledScenario:
     crisis_rung: np.ndarray  # (K,) int, -1 = none
     target_crisis_rung: np.ndarray  # (K,) int, -1 = none
     ally_groups: list[tuple[np.ndarray, float, int]]  # (action mask, min commitment, rung)
+    relation_gate: IntervalGate
+    nuclear_gate: IntervalGate
+    pledge_gate: IntervalGate  # the target's commitment to the source
+    bond_gate: IntervalGate  # the stronger commitment between the two
+    crisis_gate: IntervalGate  # the source's highest rung with anyone
+    target_crisis_gate: IntervalGate
     once: np.ndarray  # (K,) bool
     requires_prior: np.ndarray  # (K, K) bool: action k requires action m done in the pair
     tracked: np.ndarray  # (T,) action indices whose occurrence per pair is remembered
@@ -292,6 +332,7 @@ def compile_scenario(scenario: Scenario, horizon: int | None = None) -> Compiled
             dtype=np.int64,
         )
 
+    nothing = np.full(n_actions, NO_LIMIT)
     groups: dict[tuple[float, int], np.ndarray] = {}
     for k, action in enumerate(actions):
         pre = action.preconditions
@@ -366,6 +407,14 @@ def compile_scenario(scenario: Scenario, horizon: int | None = None) -> Compiled
         crisis_rung=rung_limit(lambda p: p.source_in_crisis_rung),
         target_crisis_rung=rung_limit(lambda p: p.target_in_crisis_rung),
         ally_groups=ally_groups,
+        relation_gate=IntervalGate.build(limit(lambda p: p.min_relation),
+                                         limit(lambda p: p.max_relation)),
+        nuclear_gate=IntervalGate.build(limit(lambda p: p.min_nuclear), nothing),
+        pledge_gate=IntervalGate.build(limit(lambda p: p.min_commitment_from_target), nothing),
+        bond_gate=IntervalGate.build(limit(lambda p: p.min_commitment_between),
+                                     limit(lambda p: p.max_commitment)),
+        crisis_gate=IntervalGate.build(limit(lambda p: p.source_in_crisis_rung), nothing),
+        target_crisis_gate=IntervalGate.build(limit(lambda p: p.target_in_crisis_rung), nothing),
         once=once,
         requires_prior=requires_prior,
         tracked=tracked,

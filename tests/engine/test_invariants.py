@@ -1,0 +1,128 @@
+"""Invariants over many futures: bounds hold and no action is taken whose preconditions fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from peninsula.analysis.outcomes import summarise_binary
+from peninsula.experiments.ensemble import run_ensemble
+from peninsula.scenario.compiled import compile_scenario
+from peninsula.scenario.loading import load_scenario
+
+
+@pytest.fixture(scope="module")
+def korea_run(korea_model):
+    return run_ensemble(korea_model, 4_000, seed=21, record_events=True)
+
+
+def _events(model, run, action):
+    ev = run.events
+    mask = ev.action == model.actions.index(action)
+    return ev.future[mask], ev.month[mask], ev.source[mask], ev.target[mask]
+
+
+def test_states_stay_within_bounds(korea_model, korea_run):
+    assert np.all(np.abs(korea_run.final_relation) <= 10.0)
+    assert np.all((korea_run.final_rung >= 0) & (korea_run.final_rung <= 9))
+    assert np.all((korea_run.quarter_rung >= 0) & (korea_run.quarter_rung <= 9))
+    assert np.all((korea_run.final_commitment >= 0) & (korea_run.final_commitment <= 1))
+    assert np.all(korea_run.final_arms >= 0) and np.all(korea_run.final_nuclear >= 0)
+    out = korea_model.outcomes
+    for s in summarise_binary([out.ids[r] for r in out.binary],
+                              [out.labels[r] for r in out.binary], korea_run.first_month):
+        assert 0.0 <= s.estimate.low <= s.estimate.value <= s.estimate.high <= 1.0
+
+
+def test_every_event_passes_the_static_preconditions(korea_model, korea_run):
+    ev = korea_run.events
+    assert np.all(korea_model.static_ok[ev.source, ev.target, ev.action])
+    assert np.all(ev.source != ev.target)
+    assert np.all(ev.action > 0)
+
+
+def test_no_dprk_talks_while_the_south_is_designated_hostile(korea_model, korea_run):
+    prk, kor = korea_model.actors.index("PRK"), korea_model.actors.index("KOR")
+    ev = korea_run.events
+    for talk in ("consult", "negotiate", "summit"):
+        k = korea_model.actions.index(talk)
+        assert not np.any((ev.source == prk) & (ev.target == kor) & (ev.action == k)), talk
+
+
+def test_pyongyang_summit_waits_for_the_reelection(korea_model, korea_run):
+    _, month, source, target = _events(korea_model, korea_run, "summit")
+    rus, prk = korea_model.actors.index("RUS"), korea_model.actors.index("PRK")
+    in_pyongyang = (source == rus) & (target == prk)
+    assert in_pyongyang.any()
+    assert month[in_pyongyang].min() >= 1  # re-election in 2024-03, the start is 2024-02
+
+
+def test_once_per_pair_actions_happen_once(korea_model, korea_run):
+    """Once per pair: in one month only, from each side at most once (a joint act is recorded
+    from both sides, as event data records joint events)."""
+    for action in ("summit", "defence_treaty"):
+        future, month, source, target = _events(korea_model, korea_run, action)
+        pairs = np.stack([future, np.minimum(source, target), np.maximum(source, target)], 1)
+        directed = np.stack([future, source, target], 1)
+        assert len(np.unique(directed, axis=0)) == len(directed), action
+        with_month = np.concatenate([pairs, month[:, None].astype(pairs.dtype)], axis=1)
+        assert len(np.unique(with_month, axis=0)) == len(np.unique(pairs, axis=0)), action
+
+
+def test_nuclear_tests_only_by_the_dprk(korea_model, korea_run):
+    _, _, source, target = _events(korea_model, korea_run, "nuclear_test")
+    assert source.size > 0
+    assert set(source.tolist()) == {korea_model.actors.index("PRK")}
+    assert set(target.tolist()) == {korea_model.actors.index("USA")}
+
+
+def test_war_and_nuclear_use_climb_the_ladder(korea_model, korea_run):
+    """War needs the pair at a clash rung (6) before; nuclear use needs it at war (8) before.
+
+    Only actions raise a rung and it then decays by ``rung_decay`` a month, so some earlier act
+    in the pair, of rung ``r`` at month ``m``, must satisfy ``r - decay * (t - m - 1) >= needed``.
+    """
+    ev = korea_run.events
+    decay = korea_model.rung_decay
+    pair = np.minimum(ev.source, ev.target) * 10 + np.maximum(ev.source, ev.target)
+    rung = korea_model.rung[ev.action]
+    by_pair: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for f, p, m, r in zip(ev.future.tolist(), pair.tolist(), ev.month.tolist(), rung.tolist(),
+                          strict=True):
+        by_pair.setdefault((f, p), []).append((m, r))
+    checked = 0
+    for action, needed in (("full_scale_war", 6), ("nuclear_use", 8)):
+        k = korea_model.actions.index(action)
+        for f, p, t in zip(ev.future[ev.action == k].tolist(), pair[ev.action == k].tolist(),
+                           ev.month[ev.action == k].tolist(), strict=True):
+            history = by_pair[(f, p)]
+            assert any(m < t and r - decay * (t - m - 1) >= needed for m, r in history), action
+            checked += 1
+    assert checked > 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    affinity=st.floats(0.0, 4.0),
+    reciprocity=st.floats(0.0, 3.0),
+    rationality=st.floats(0.1, 8.0),
+    relation=st.floats(-10.0, 10.0),
+    shock=st.floats(0.0, 1.0),
+    magnitude=st.floats(0.0, 10.0),
+)
+def test_bounds_hold_for_any_parameters(affinity, reciprocity, rationality, relation, shock,
+                                         magnitude):
+    loaded = load_scenario("south-asia-2019").with_overrides({
+        "dynamics.affinity": affinity, "dynamics.reciprocity": reciprocity,
+        "actors.IND.rationality": rationality, "dyads.IND>PAK.relation": relation,
+        "shocks.probability": shock, "shocks.magnitude": magnitude,
+    })
+    model = compile_scenario(loaded.scenario)
+    run = run_ensemble(model, 100, seed=1, record_events=True)
+    assert np.all(np.abs(run.final_relation) <= 10.0)
+    assert np.all((run.final_rung >= 0) & (run.final_rung <= 9))
+    assert np.all((run.first_month >= -1) & (run.first_month < model.horizon))
+    ev = run.events
+    assert np.all(model.static_ok[ev.source, ev.target, ev.action])
