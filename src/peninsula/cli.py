@@ -103,7 +103,7 @@ def _summaries(run: Run) -> list[OutcomeSummary]:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    return f"{100 * x:.2f}%" if 0 < abs(x) < 0.01 else f"{100 * x:.1f}%"
 
 
 def _outcome_table(run: Run, summaries: list[OutcomeSummary]) -> Table:
