@@ -31,7 +31,7 @@ from peninsula.analysis.outcomes import (
     summarise_continuous,
     top_paths,
 )
-from peninsula.events.cli import code_command, events_app
+from peninsula.events.cli import calibrate_command, code_command, events_app
 from peninsula.experiments.runs import Run, run_scenario
 from peninsula.scenario.loading import (
     LoadedScenario,
@@ -49,6 +49,7 @@ app = typer.Typer(
 )
 app.add_typer(events_app, name="events")
 app.command("code", help="Code English news text into CAMEO events.")(code_command)
+app.command("calibrate", help="Set starting relations from real events.")(calibrate_command)
 
 DEFAULT_SCENARIO = "korea-2024"
 out = Console()

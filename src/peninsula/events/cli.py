@@ -97,15 +97,34 @@ def summary_command(
     top: Annotated[int, typer.Option("--top", min=0, help="List the N most frequent actions.")
                    ] = 0,
     png: Annotated[Path | None, typer.Option("--png", help="Write a plot to this PNG.")] = None,
+    table: Annotated[str, typer.Option(
+        "--table", help="Table or view: 'events', or 'simulated_events' in a run's results.duckdb."
+    )] = "events",
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", help="Only events of this dataset (gdelt1, icews, coder, simulated ...).")
+    ] = None,
+    future: Annotated[int | None, typer.Option(
+        "--future", help="Only this simulated future (with --table simulated_events).")] = None,
 ) -> None:
     """Monthly event counts and mean Goldstein in each direction of a dyad."""
+    import re
+
     from peninsula.events.summary import plot_summary, summarise_dyad
 
     if not db.is_file():
         raise _fail(f"{db}: no such database; run 'peninsula events import' first")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
+        raise _fail(f"--table {table!r}: expected a table name")
     try:
         con = duckdb.connect(str(db), read_only=True)
-        summary = summarise_dyad(con, dyad, start, end, top=top)
+        conditions = []
+        if dataset is not None:
+            conditions.append("dataset = '" + dataset.replace("'", "''") + "'")
+        if future is not None:
+            conditions.append(f"future = {int(future)}")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        relation = f"(SELECT * FROM {table}{where})" if where else table
+        summary = summarise_dyad(con, dyad, start, end, relation=relation, top=top)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     except duckdb.Error as exc:
@@ -137,6 +156,82 @@ def summary_command(
         _out().print(actions)
     if png is not None:
         _out().print(f"plot written to {plot_summary(summary, png)}")
+
+
+@events_app.command("export-sim")
+def export_sim_command(
+    results: Annotated[Path, typer.Argument(help="A run's folder or its results.duckdb.")],
+    db: Annotated[Path, typer.Option("--db", help="Event database to add the stream to.")] = Path(
+        "events.duckdb"),
+    future: Annotated[int, typer.Option("--future", help="Which simulated future.")] = 0,
+) -> None:
+    """Add one simulated future's event stream to an event database (dataset 'simulated')."""
+    from peninsula.events.database import connect
+    from peninsula.events.schema import EVENT_COLUMN_NAMES
+
+    path = results / "results.duckdb" if results.is_dir() else results
+    if not path.is_file():
+        raise _fail(f"{path}: no such results file; run 'peninsula run' first")
+    con = connect(db)
+    try:
+        con.execute(f"ATTACH '{path}' AS sim (READ_ONLY)")
+        names = ", ".join(EVENT_COLUMN_NAMES)
+        con.execute("BEGIN TRANSACTION")
+        before = con.execute("SELECT count(*) FROM events").fetchone()[0]
+        con.execute(f"""
+            INSERT INTO events ({names})
+            SELECT {names} FROM sim.simulated_events s
+            WHERE s.future = ? AND NOT EXISTS (
+                SELECT 1 FROM events e WHERE e.event_key = s.event_key)""", [future])
+        added = con.execute("SELECT count(*) FROM events").fetchone()[0] - before
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        raise _fail(f"{path}: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    _out().print(f"added {added} simulated events of future {future} to {db}")
+
+
+def calibrate_command(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    db: Annotated[Path, typer.Option("--db", help="Event database (peninsula events import).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Calibrated scenario to write.")],
+    window: Annotated[int, typer.Option("--window", help="Months of events before the start.")
+                      ] = 12,
+    prior_weight: Annotated[float, typer.Option(
+        "--prior-weight", help="Weight of the scenario's own relation, in events.")] = 30.0,
+    end: Annotated[str | None, typer.Option(
+        "--end", help="Last month of events used, YYYY-MM (default: the month before the start).")
+    ] = None,
+) -> None:
+    """Set a scenario's starting relations from the last months of real events."""
+    from peninsula.events.calibration import calibrate_relations, write_calibrated
+    from peninsula.scenario.loading import ScenarioError, load_scenario
+
+    if not db.is_file():
+        raise _fail(f"{db}: no such database; run 'peninsula events import' first")
+    try:
+        loaded = load_scenario(scenario)
+        con = duckdb.connect(str(db), read_only=True)
+        calibrations = calibrate_relations(con, loaded, window=window, shrinkage=prior_weight,
+                                           end=end)
+        write_calibrated(scenario, calibrations, prior_weight, out)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            _err().print(f"error: {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (ValueError, duckdb.Error) as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
+    table = Table(title=f"{loaded.scenario.name}: relations from events "
+                        f"{calibrations[0].first_month}..{calibrations[0].last_month}")
+    for column in ("pair", "events", "mean Goldstein", "prior", "calibrated"):
+        table.add_column(column, justify="left" if column == "pair" else "right")
+    for cal in calibrations:
+        table.add_row(f"{cal.source}-{cal.target}", f"{cal.weight:g}",
+                      "-" if cal.mean_goldstein is None else f"{cal.mean_goldstein:+.2f}",
+                      f"{cal.prior:+g}", f"{cal.relation:+.2f}")
+    _out().print(table)
+    _out().print(f"wrote {out}")
 
 
 def code_command(

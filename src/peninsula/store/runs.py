@@ -2,7 +2,9 @@
 
 One transaction per run: a run is either stored whole or not at all. Event actions and actors
 are stored as small integers with lookup tables; the ``events_coded`` view joins them back to
-action ids, CAMEO codes, PLOVER types and Goldstein values (the catalogue is the only source).
+action ids, CAMEO codes, PLOVER types and Goldstein values (the catalogue is the only source),
+and the ``simulated_events`` view gives them the columns of the real-event table
+(:mod:`peninsula.events.schema`), dated the first of each month, each its own document.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import duckdb
 import numpy as np
 
 from peninsula.engine.results import SimulationResult
-from peninsula.scenario.cameo import plover_type_for
+from peninsula.scenario.cameo import cameo_table, plover_type_for
 from peninsula.scenario.compiled import CompiledScenario
 from peninsula.scenario.model import month_label
 
@@ -26,7 +28,7 @@ CREATE TABLE IF NOT EXISTS runs (
     metadata JSON, created TIMESTAMP DEFAULT current_timestamp);
 CREATE TABLE IF NOT EXISTS actors (run_id VARCHAR, actor SMALLINT, code VARCHAR);
 CREATE TABLE IF NOT EXISTS actions (run_id VARCHAR, action SMALLINT, id VARCHAR,
-    cameo VARCHAR, plover VARCHAR, goldstein DOUBLE, rung SMALLINT);
+    cameo VARCHAR, plover VARCHAR, goldstein DOUBLE, rung SMALLINT, quad_class TINYINT);
 CREATE TABLE IF NOT EXISTS outcome_defs (run_id VARCHAR, outcome VARCHAR, label VARCHAR,
     kind VARCHAR);
 CREATE TABLE IF NOT EXISTS outcomes (run_id VARCHAR, future INTEGER, outcome VARCHAR,
@@ -43,6 +45,22 @@ CREATE OR REPLACE VIEW events_coded AS
     SELECT e.run_id, e.future, e.month, s.code AS source, t.code AS target, a.id AS action,
            a.cameo, a.plover, a.goldstein, a.rung
     FROM events e
+    JOIN actors s ON s.run_id = e.run_id AND s.actor = e.source
+    JOIN actors t ON t.run_id = e.run_id AND t.actor = e.target
+    JOIN actions a ON a.run_id = e.run_id AND a.action = e.action;
+CREATE OR REPLACE VIEW simulated_events AS
+    SELECT e.run_id, e.future,
+           'sim:' || e.run_id || ':' || e.future || ':' || e.month || ':' || s.code || ':'
+               || t.code || ':' || a.id AS event_key,
+           'simulated' AS dataset,
+           CAST(CAST(r.start_month || '-01' AS DATE) + to_months(e.month) AS DATE) AS date,
+           s.code AS source, t.code AS target, s.code AS source_actor, t.code AS target_actor,
+           a.cameo, substr(a.cameo, 1, 2) AS root_code, a.plover AS plover_type, a.goldstein,
+           a.quad_class, 1 AS mentions, CAST(NULL AS VARCHAR) AS action_country,
+           CAST(NULL AS VARCHAR) AS doc_id, CAST(NULL AS VARCHAR) AS source_file,
+           CAST(NULL AS BIGINT) AS source_line, a.id AS raw
+    FROM events e
+    JOIN runs r ON r.run_id = e.run_id
     JOIN actors s ON s.run_id = e.run_id AND s.actor = e.source
     JOIN actors t ON t.run_id = e.run_id AND t.actor = e.target
     JOIN actions a ON a.run_id = e.run_id AND a.action = e.action;
@@ -87,11 +105,13 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, metadata: dict,
     n, a = result.n_futures, model.n_actors
     con.executemany("INSERT INTO actors VALUES (?, ?, ?)",
                     [[run_id, i, code] for i, code in enumerate(model.actors)])
+    table = cameo_table()
     con.executemany(
-        "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [[run_id, k, action.id, action.cameo,
           plover_type_for(action.cameo) if action.cameo else None,
-          float(model.goldstein[k]), int(action.rung)]
+          float(model.goldstein[k]), int(action.rung),
+          table[action.cameo].quad_class if action.cameo else None]
          for k, action in enumerate(scenario.actions)],
     )
     out = model.outcomes
