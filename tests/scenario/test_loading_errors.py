@@ -499,3 +499,19 @@ def test_goldstein_values_come_from_the_shared_table(korea, shared_goldstein_pat
 def test_shipped_goldstein_table_is_the_shared_one(shared_goldstein_path: Path) -> None:
     shipped = files("peninsula").joinpath("data", "cameo_goldstein.csv").read_bytes()
     assert shipped == shared_goldstein_path.read_bytes()
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path):
+    import time
+
+    from peninsula.scenario.loading import ScenarioError, load_scenario
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError, match="aliases"):
+        load_scenario(bomb)
+    assert time.perf_counter() - started < 5

@@ -79,8 +79,18 @@ def _read_text(path: Path) -> str:
         raise ScenarioError([Problem(label, None, "", f"not UTF-8 text ({exc.reason})")]) from None
 
 
+MAX_ALIASES = 100
+"""YAML aliases allowed in a scenario file; more is refused (an alias bomb expands exponentially
+when validated)."""
+
+
 def _parse_yaml(text: str, label: str) -> tuple[Any, yaml.Node | None]:
     try:
+        aliases = sum(isinstance(event, yaml.AliasEvent)
+                      for event in yaml.parse(text, Loader=yaml.SafeLoader))
+        if aliases > MAX_ALIASES:
+            raise ScenarioError([Problem(label, None, "", f"{aliases} YAML aliases; a scenario "
+                                         f"may use at most {MAX_ALIASES}")])
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
