@@ -33,6 +33,7 @@ from peninsula.analysis.outcomes import (
 )
 from peninsula.events.cli import calibrate_command, code_command, events_app
 from peninsula.experiments.runs import Run, run_scenario
+from peninsula.forecast.cli import forecast_command, score_command
 from peninsula.scenario.loading import (
     LoadedScenario,
     ScenarioError,
@@ -50,6 +51,10 @@ app = typer.Typer(
 app.add_typer(events_app, name="events")
 app.command("code", help="Code English news text into CAMEO events.")(code_command)
 app.command("calibrate", help="Set starting relations from real events.")(calibrate_command)
+app.command("forecast", help="Forecast questions from a scenario with 95% intervals.")(
+    forecast_command)
+app.command("score", help="Score forecasts of resolved questions against baselines.")(
+    score_command)
 
 DEFAULT_SCENARIO = "korea-2024"
 out = Console()

@@ -227,18 +227,18 @@ def _utility(model: CompiledScenario, s: FutureState, terms: tuple[float, ...],
 
 def _choose(model: CompiledScenario, s: FutureState, i: int, j: int, month: int,
             uniform: float, strength: list[float], deterrent: list[float]) -> int:
-    options = [k for k in range(model.n_actions) if not _reasons(model, s, i, j, k, month)]
+    allowed = [not _reasons(model, s, i, j, k, month) for k in range(model.n_actions)]
     terms = _pair_terms(model, s, strength, deterrent, i, j)
-    z = [model.rationality[i] * _utility(model, s, terms, i, j, k) for k in options]
-    top = max(z)
+    z = [model.rationality[i] * _utility(model, s, terms, i, j, k)
+         for k in range(model.n_actions)]
+    top = max(z)  # a numerical shift only; inadmissible options then weigh nothing
     weights = np.exp(np.array(z) - top)
     cumulative, running = [], 0.0
-    for w in weights:
-        running += float(w)
+    for k, w in enumerate(weights):
+        running += float(w) if allowed[k] else 0.0
         cumulative.append(running)
     threshold = uniform * cumulative[-1]
-    chosen = sum(1 for c in cumulative if c < threshold)
-    return options[chosen]
+    return sum(1 for c in cumulative if c < threshold)
 
 
 def simulate_future(model: CompiledScenario, draws: list[np.ndarray]) -> FutureRecord:

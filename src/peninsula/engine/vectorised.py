@@ -133,9 +133,12 @@ def utilities(model: CompiledScenario, state: EnsembleState,
     coef = utility_coefficients(model) if coefficients is None else coefficients
     features = state_features(model, state)
     n, a = features.shape[:2]
-    by_actor = features.transpose(1, 0, 2, 3).reshape(a, n * a, -1)
-    dynamic = np.matmul(by_actor, coef).reshape(a, n, a, -1).transpose(1, 0, 2, 3)
-    return dynamic + (model.static_utility[:, None, :] + model.salience)
+    static = model.static_utility[:, None, :] + model.salience  # (i, j, k)
+    utility = np.empty((n, a, a, coef.shape[-1]))
+    for i in range(a):  # one matrix product per actor, written in place
+        np.matmul(features[:, i], coef[i], out=utility[:, i])
+    utility += static
+    return utility
 
 
 def admissible(model: CompiledScenario, state: EnsembleState, month: int) -> np.ndarray:
@@ -181,11 +184,11 @@ def quantal_choice(utility: np.ndarray, ok: np.ndarray, rationality: np.ndarray,
     weights, which is much cheaper than adding Gumbel noise. ``utility`` is overwritten.
     """
     logits = np.multiply(utility, rationality[None, :, None, None], out=utility)
-    np.copyto(logits, -np.inf, where=~ok)
-    top = logits.max(axis=-1, keepdims=True)
+    top = logits.max(axis=-1, keepdims=True)  # over all options: only a numerical shift
     np.subtract(logits, top, out=logits)
-    np.exp(logits, out=logits)
-    cumulative = np.cumsum(logits, axis=-1, out=logits)
+    weights = np.exp(logits, out=logits)
+    np.multiply(weights, ok, out=weights)  # inadmissible options weigh nothing
+    cumulative = np.cumsum(weights, axis=-1, out=weights)
     threshold = uniform[..., None] * cumulative[..., -1:]
     return np.count_nonzero(cumulative < threshold, axis=-1)
 
