@@ -47,9 +47,8 @@ class IntervalGate:
     def rank(self, x: np.ndarray) -> np.ndarray:
         """Row of ``table`` for each value of ``x``."""
         left = np.searchsorted(self.points, x, side="left")
-        on_point = left < self.points.size
-        on_point[on_point] = self.points[left[on_point]] == x[on_point]
-        return 2 * left + on_point
+        padded = np.append(self.points, np.inf)  # a value past the last limit is on no point
+        return 2 * left + (padded[left] == x)
 
 
 @dataclass(frozen=True)
