@@ -33,6 +33,12 @@ from peninsula.analysis.outcomes import (
 )
 from peninsula.events.cli import calibrate_command, code_command, events_app
 from peninsula.experiments.runs import Run, run_scenario
+from peninsula.experiments.cli import (
+    analyze_command,
+    compare_command,
+    explore_command,
+    report_command,
+)
 from peninsula.forecast.cli import forecast_command, score_command
 from peninsula.scenario.loading import (
     LoadedScenario,
@@ -55,6 +61,13 @@ app.command("forecast", help="Forecast questions from a scenario with 95% interv
     forecast_command)
 app.command("score", help="Score forecasts of resolved questions against baselines.")(
     score_command)
+app.command("explore", help="Run every lever combination over sampled uncertainties.")(
+    explore_command)
+app.command("analyze", help="Probabilities per lever, robustness, sensitivity, PRIM boxes.")(
+    analyze_command)
+app.command("report", help="Write a self-contained HTML report of an exploration.")(
+    report_command)
+app.command("compare", help="Compare two explorations.")(compare_command)
 
 DEFAULT_SCENARIO = "korea-2024"
 out = Console()
@@ -143,6 +156,8 @@ def run(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
     events: Annotated[bool, typer.Option(help="Store every simulated event.")] = True,
     shocks: Annotated[bool, typer.Option(help="Random accidents and misperceptions.")] = True,
+    report: Annotated[bool, typer.Option(
+        "--report", help="Also write report.html (needs the 'report' extra).")] = False,
 ) -> None:
     """Simulate a scenario and summarise its futures."""
     loaded = _load(scenario)
@@ -166,6 +181,8 @@ def run(
         "events": 0 if result.result.events is None else len(result.result.events),
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    if report:
+        _write_run_report(result, summary, folder / "report.html")
     out.print(_outcome_table(result, summaries))
     out.print("Most frequent escalation paths (highest rung per quarter, "
               "0 talk ... 4 show of force, 6 clash, 8 war, 9 nuclear):")
@@ -176,7 +193,22 @@ def run(
               + ("" if result.metadata.shocks else " (switched off)"))
     out.print(f"Simulated in {result.metadata.elapsed_seconds:.1f} s; scenario sha256 "
               f"{result.metadata.scenario_sha256[:12]}; results in {folder}/ "
-              f"(results.duckdb, summary.json)")
+              f"(results.duckdb, summary.json{', report.html' if report else ''})")
+
+
+def _write_run_report(run: Run, summary: dict, path: Path) -> None:
+    try:
+        from peninsula.report.html import render_run_report, run_network, write_report
+    except ImportError as exc:
+        raise _fail(f"--report needs the report extra: pip install 'peninsula[report]' ({exc})"
+                    ) from None
+    model, result = run.model, run.result
+    network = run_network(model.actors, model.relation, model.commitment,
+                          result.final_relation.mean(axis=0),
+                          result.final_commitment.mean(axis=0))
+    html = render_run_report(summary, quarter_rung=result.quarter_rung, network=network,
+                             start_month=model.scenario.start)
+    write_report(html, path)
 
 
 @app.command()

@@ -100,3 +100,12 @@ def test_console_script_runs_for_real(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "file not found" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_run_report_writes_a_self_contained_page(tmp_path):
+    result = runner.invoke(app, ["run", "--futures", "200", "--months", "6", "--out",
+                                 str(tmp_path), "--report", "--no-events"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "report.html").read_text()
+    assert "<html" in page.lower() and "korea-2024" in page
+    assert "<script src=\"http" not in page  # opens offline: plotly.js is embedded

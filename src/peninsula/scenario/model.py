@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from peninsula.scenario.uncertainty import Lever, Uncertainty
+
 OBJECTIVES: tuple[str, ...] = (
     "security",
     "regime_survival",
@@ -275,6 +277,8 @@ class Scenario(Strict):
     overrides: dict[str, bool | int | float | str | list[str] | None] = {}
     dynamics: Dynamics = Dynamics()
     shocks: Shocks = Shocks()
+    uncertainties: list[Uncertainty] = []
+    levers: list[Lever] = []
 
     @property
     def actor_codes(self) -> list[str]:

@@ -120,11 +120,12 @@ class ExplorationWriter:
         con.executemany("INSERT INTO uncertainties VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [[i, u["name"], u["path"], u["distribution"], u["low"], u["high"],
                           u["rationale"]] for i, u in enumerate(uncertainties)])
-        con.executemany(
-            "INSERT INTO levers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[lever["id"], i, lever["label"], lever["actor"], option["id"], j,
-              option.get("label") or option["id"], json.dumps(option["overrides"])]
-             for i, lever in enumerate(levers) for j, option in enumerate(lever["options"])])
+        lever_rows = [[lever["id"], i, lever["label"], lever["actor"], option["id"], j,
+                       option.get("label") or option["id"], json.dumps(option["overrides"])]
+                      for i, lever in enumerate(levers)
+                      for j, option in enumerate(lever["options"])]
+        if lever_rows:
+            con.executemany("INSERT INTO levers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", lever_rows)
         con.executemany(
             f"INSERT INTO policies VALUES ({', '.join('?' * (2 + len(self.lever_ids)))})",
             [[p, ", ".join(f"{k}={v}" for k, v in policy.items()) or "as written",
