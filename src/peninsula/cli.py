@@ -32,13 +32,13 @@ from peninsula.analysis.outcomes import (
     top_paths,
 )
 from peninsula.events.cli import calibrate_command, code_command, events_app
-from peninsula.experiments.runs import Run, run_scenario
 from peninsula.experiments.cli import (
     analyze_command,
     compare_command,
     explore_command,
     report_command,
 )
+from peninsula.experiments.runs import Run, run_scenario
 from peninsula.forecast.cli import forecast_command, score_command
 from peninsula.scenario.loading import (
     LoadedScenario,
