@@ -227,18 +227,17 @@ def _utility(model: CompiledScenario, s: FutureState, terms: tuple[float, ...],
 
 def _choose(model: CompiledScenario, s: FutureState, i: int, j: int, month: int,
             uniform: float, strength: list[float], deterrent: list[float]) -> int:
-    allowed = [not _reasons(model, s, i, j, k, month) for k in range(model.n_actions)]
+    options = [k for k in range(model.n_actions) if not _reasons(model, s, i, j, k, month)]
     terms = _pair_terms(model, s, strength, deterrent, i, j)
-    z = [model.rationality[i] * _utility(model, s, terms, i, j, k)
-         for k in range(model.n_actions)]
-    top = max(z)  # a numerical shift only; inadmissible options then weigh nothing
+    z = [model.rationality[i] * _utility(model, s, terms, i, j, k) for k in options]
+    top = max(z)  # shift by the best admissible option, so it never underflows
     weights = np.exp(np.array(z) - top)
     cumulative, running = [], 0.0
-    for k, w in enumerate(weights):
-        running += float(w) if allowed[k] else 0.0
+    for w in weights:
+        running += float(w)
         cumulative.append(running)
     threshold = uniform * cumulative[-1]
-    return sum(1 for c in cumulative if c < threshold)
+    return options[sum(1 for c in cumulative if c < threshold)]
 
 
 def simulate_future(model: CompiledScenario, draws: list[np.ndarray]) -> FutureRecord:

@@ -184,10 +184,10 @@ def quantal_choice(utility: np.ndarray, ok: np.ndarray, rationality: np.ndarray,
     weights, which is much cheaper than adding Gumbel noise. ``utility`` is overwritten.
     """
     logits = np.multiply(utility, rationality[None, :, None, None], out=utility)
-    top = logits.max(axis=-1, keepdims=True)  # over all options: only a numerical shift
+    np.copyto(logits, -np.inf, where=~ok)  # inadmissible options weigh nothing
+    top = logits.max(axis=-1, keepdims=True)  # shift by the best admissible option
     np.subtract(logits, top, out=logits)
     weights = np.exp(logits, out=logits)
-    np.multiply(weights, ok, out=weights)  # inadmissible options weigh nothing
     cumulative = np.cumsum(weights, axis=-1, out=weights)
     threshold = uniform[..., None] * cumulative[..., -1:]
     return np.count_nonzero(cumulative < threshold, axis=-1)
