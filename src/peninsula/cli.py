@@ -39,6 +39,7 @@ from peninsula.experiments.cli import (
     report_command,
 )
 from peninsula.experiments.runs import Run, run_scenario
+from peninsula.experiments.scale_cli import run_resumable_command
 from peninsula.forecast.cli import forecast_command, score_command
 from peninsula.scenario.loading import (
     LoadedScenario,
@@ -68,6 +69,9 @@ app.command("analyze", help="Probabilities per lever, robustness, sensitivity, P
 app.command("report", help="Write a self-contained HTML report of an exploration.")(
     report_command)
 app.command("compare", help="Compare two explorations.")(compare_command)
+app.command("run-chunked",
+            help="Simulate in resumable chunks on local, processes or Dask workers.")(
+    run_resumable_command)
 
 DEFAULT_SCENARIO = "korea-2024"
 out = Console()

@@ -27,7 +27,7 @@ def _dump(path):
         status = con.execute("SELECT status FROM exploration").fetchone()[0]
     finally:
         con.close()
-    for key in ("created", "workers"):
+    for key in ("created", "workers", "executor"):
         meta.pop(key, None)
     return tables, meta, status
 
@@ -88,6 +88,15 @@ def test_worker_processes_give_the_same_numbers(tmp_path, korea, small_sobol_spe
     explore(korea, small_sobol_spec, tmp_path / "two", workers=2, **kwargs)
     assert _dump(tmp_path / "one" / "exploration.duckdb") == _dump(
         tmp_path / "two" / "exploration.duckdb")
+
+
+def test_a_dask_cluster_gives_the_same_numbers(tmp_path, korea, small_sobol_spec):
+    """A real distributed.LocalCluster (2 worker processes) stores exactly what one process does."""
+    kwargs = {"samples": 8, "futures": 20, "months": 3, "seed": 4, "sampler": "mc"}
+    explore(korea, small_sobol_spec, tmp_path / "one", executor="local", **kwargs)
+    explore(korea, small_sobol_spec, tmp_path / "dask", executor="dask", workers=2, **kwargs)
+    assert _dump(tmp_path / "one" / "exploration.duckdb") == _dump(
+        tmp_path / "dask" / "exploration.duckdb")
 
 
 def test_common_random_numbers_make_identical_policies_identical(tmp_path, korea,

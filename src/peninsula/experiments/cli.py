@@ -76,6 +76,11 @@ def explore_command(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes "
                                          "(results do not depend on it).")] = 1,
+    executor: Annotated[str, typer.Option(
+        "--executor", "-e", help="local | processes | dask (results do not depend on it).")
+    ] = "processes",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="An existing Dask scheduler, e.g. tcp://host:8786.")] = None,
 ) -> None:
     """Run every lever combination over sampled assumptions and store the results."""
     from peninsula.experiments.explore import plan_exploration, run_exploration
@@ -93,6 +98,14 @@ def explore_command(
         raise _fail(str(exc)) from None
     if workers < 1:
         raise _fail("--workers must be at least 1")
+    if executor not in ("local", "processes", "dask"):
+        raise _fail(f"--executor {executor!r}: expected local, processes or dask")
+    if executor == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise _fail("--executor dask needs the dask extra: pip install 'peninsula[dask]'"
+                        ) from None
     folder = out_dir or Path("peninsula-out") / (
         f"{loaded.scenario.name}-explore-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     target = folder / "exploration.duckdb"
@@ -110,12 +123,13 @@ def explore_command(
     try:
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("exploring", total=plan.total_work)
-            summary = run_exploration(plan, folder, workers=workers,
+            summary = run_exploration(plan, folder, workers=workers, executor=executor,
+                                      scheduler=scheduler,
                                       on_progress=lambda done: progress.advance(task, done))
     except ScenarioError as exc:
         raise _fail([str(p) for p in exc.problems]) from None
-    except (ValueError, FileExistsError) as exc:
-        raise _fail(str(exc)) from None
+    except (ValueError, FileExistsError, RuntimeError) as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
     rate = summary.experiments * futures / max(summary.elapsed_seconds, 1e-9)
     out.print(f"Explored {summary.experiments:,} experiments ({summary.samples:,} samples x "
               f"{summary.policies} policies) in {summary.elapsed_seconds:.1f} s "

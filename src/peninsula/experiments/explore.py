@@ -20,10 +20,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -222,10 +220,6 @@ def _run_samples(loaded: LoadedScenario, spec: ExplorationSpec, policies: list[d
     return rows
 
 
-def _worker(args: tuple) -> _Rows:
-    return _run_samples(*args)
-
-
 # --------------------------------------------------------------------------- batches
 
 
@@ -235,22 +229,38 @@ def _sample_batches(plan: ExplorationPlan) -> list[tuple[int, int]]:
     return [(first, min(n, first + per)) for first in range(0, n, per)]
 
 
+def _indexed_worker(item: tuple[int, tuple]) -> _Rows:
+    return _run_samples(*item[1])
+
+
 def _evaluate(plan: ExplorationPlan, workers: int,
-              on_progress: Callable[[int], None] | None) -> Iterator[_Rows]:
-    """Reduced rows batch by batch, in sample order, run here or in worker processes."""
+              on_progress: Callable[[int], None] | None, executor: str = "processes",
+              scheduler: str | None = None) -> Iterator[_Rows]:
+    """Reduced rows batch by batch, in sample order, run here, in processes or on Dask.
+
+    Batches finish in any order on a pool; they are handed on in sample order, so the stored
+    file does not depend on the executor or the number of workers.
+    """
     batches = _sample_batches(plan)
     args = [(plan.loaded, plan.spec, plan.policies, np.asarray(plan.design.values[a:b]), a,
              plan.seed, plan.futures, plan.months, plan.chunk_size) for a, b in batches]
-    if workers <= 1:
+    if executor == "local" or (executor == "processes" and workers <= 1):
         for item in args:
             yield _run_samples(*item, on_progress=on_progress)
         return
+    from peninsula.experiments.executors import make_executor
+
     per_batch = [(b - a) * len(plan.policies) * plan.futures * plan.months for a, b in batches]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        for work, rows in zip(per_batch, pool.map(_worker, args), strict=True):
+    ready: dict[int, _Rows] = {}
+    next_index = 0
+    with make_executor(executor, workers, scheduler) as pool:
+        for (index, _), rows in pool.map_unordered(_indexed_worker, list(enumerate(args))):
             if on_progress is not None:
-                on_progress(work)
-            yield rows
+                on_progress(per_batch[index])
+            ready[index] = rows
+            while next_index in ready:
+                yield ready.pop(next_index)
+                next_index += 1
 
 
 def _columns(plan: ExplorationPlan, rows: _Rows) -> tuple[dict, dict, dict, dict]:
@@ -303,7 +313,9 @@ def _columns(plan: ExplorationPlan, rows: _Rows) -> tuple[dict, dict, dict, dict
 
 
 def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
-                    on_progress: Callable[[int], None] | None = None) -> ExplorationSummary:
+                    on_progress: Callable[[int], None] | None = None,
+                    executor: str = "processes",
+                    scheduler: str | None = None) -> ExplorationSummary:
     """Run a planned exploration into ``out_dir/exploration.duckdb`` (which must not exist).
 
     ``on_progress`` receives the number of futures x months just simulated.
@@ -318,6 +330,7 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
     header = dict(plan.header)
     header["outcome_ids"] = [o["id"] for o in outcome_defs]
     header["workers"] = workers
+    header["executor"] = executor
     header["created"] = datetime.now(UTC).isoformat(timespec="seconds")
     plan = ExplorationPlan(**{**plan.__dict__, "header": header})
     integer_columns = [u.name for u in plan.spec.uncertainties if u.distribution == "integer"]
@@ -332,7 +345,7 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
         actors=scenario.actor_codes,
         outcomes=outcome_defs,
     ) as writer:
-        for rows in _evaluate(plan, workers, on_progress):
+        for rows in _evaluate(plan, workers, on_progress, executor, scheduler):
             writer.append(*_columns(plan, rows))
         elapsed = time.perf_counter() - started
         writer.finish(elapsed)
@@ -345,11 +358,13 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
 def explore(loaded: LoadedScenario, spec: ExplorationSpec, out_dir: Path, *, samples: int,
             futures: int, seed: int, sampler: str = "lhs", months: int | None = None,
             workers: int = 1, chunk_size: int = DEFAULT_CHUNK,
-            on_progress: Callable[[int], None] | None = None) -> ExplorationSummary:
+            on_progress: Callable[[int], None] | None = None, executor: str = "processes",
+            scheduler: str | None = None) -> ExplorationSummary:
     """Plan and run an exploration (see :func:`plan_exploration` and :func:`run_exploration`)."""
     plan = plan_exploration(loaded, spec, samples=samples, futures=futures, seed=seed,
                             sampler=sampler, months=months, chunk_size=chunk_size)
-    return run_exploration(plan, out_dir, workers=workers, on_progress=on_progress)
+    return run_exploration(plan, out_dir, workers=workers, on_progress=on_progress,
+                           executor=executor, scheduler=scheduler)
 
 
 def policy_labels(policies: Sequence[dict[str, str]]) -> list[str]:
