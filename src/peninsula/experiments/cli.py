@@ -81,6 +81,9 @@ def explore_command(
     ] = "processes",
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="An existing Dask scheduler, e.g. tcp://host:8786.")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Finish an interrupted exploration in --out: skip stored batches.")
+    ] = False,
 ) -> None:
     """Run every lever combination over sampled assumptions and store the results."""
     from peninsula.experiments.explore import plan_exploration, run_exploration
@@ -109,8 +112,11 @@ def explore_command(
     folder = out_dir or Path("peninsula-out") / (
         f"{loaded.scenario.name}-explore-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     target = folder / "exploration.duckdb"
-    if target.exists():
-        raise _fail(f"{target} already exists; choose another --out folder")
+    if resume and out_dir is None:
+        raise _fail("--resume needs the --out folder of the interrupted exploration")
+    if target.exists() and not resume:
+        raise _fail(f"{target} already exists; choose another --out folder, or add --resume "
+                    "to finish an interrupted exploration")
     design = plan.design
     note = (f" (sobol: N={design.n_base} x (d + 2) = {design.n_samples} of {samples} asked)"
             if design.n_base else "")
@@ -124,8 +130,12 @@ def explore_command(
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("exploring", total=plan.total_work)
             summary = run_exploration(plan, folder, workers=workers, executor=executor,
-                                      scheduler=scheduler,
+                                      scheduler=scheduler, resume=resume,
                                       on_progress=lambda done: progress.advance(task, done))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: the finished batches are kept in {target}; run the same "
+                  "command with --resume to finish", highlight=False)
+        raise typer.Exit(130) from None
     except ScenarioError as exc:
         raise _fail([str(p) for p in exc.problems]) from None
     except (ValueError, FileExistsError, RuntimeError) as exc:

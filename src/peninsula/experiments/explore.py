@@ -34,7 +34,7 @@ from peninsula.experiments.sampling import Design, sample, sample_seed
 from peninsula.scenario.compiled import CompiledScenario, compile_scenario
 from peninsula.scenario.exploration import ExplorationSpec, exploration_problems
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
-from peninsula.store.explorations import FILE_NAME, ExplorationWriter
+from peninsula.store.explorations import FILE_NAME, ExplorationWriter, finished_samples
 
 BATCH_EXPERIMENTS = 240
 """Experiments per write batch (and roughly per worker task): memory stays flat."""
@@ -235,13 +235,19 @@ def _indexed_worker(item: tuple[int, tuple]) -> _Rows:
 
 def _evaluate(plan: ExplorationPlan, workers: int,
               on_progress: Callable[[int], None] | None, executor: str = "processes",
-              scheduler: str | None = None) -> Iterator[_Rows]:
+              scheduler: str | None = None, skip: set[int] = frozenset()) -> Iterator[_Rows]:
     """Reduced rows batch by batch, in sample order, run here, in processes or on Dask.
 
     Batches finish in any order on a pool; they are handed on in sample order, so the stored
     file does not depend on the executor or the number of workers.
     """
     batches = _sample_batches(plan)
+    if skip:  # resuming: batches are committed whole, so a stored first sample means done
+        done = [(a, b) for a, b in batches if a in skip]
+        if on_progress is not None and done:
+            on_progress(sum((b - a) * len(plan.policies) * plan.futures * plan.months
+                            for a, b in done))
+        batches = [(a, b) for a, b in batches if a not in skip]
     args = [(plan.loaded, plan.spec, plan.policies, np.asarray(plan.design.values[a:b]), a,
              plan.seed, plan.futures, plan.months, plan.chunk_size) for a, b in batches]
     if executor == "local" or (executor == "processes" and workers <= 1):
@@ -315,7 +321,7 @@ def _columns(plan: ExplorationPlan, rows: _Rows) -> tuple[dict, dict, dict, dict
 def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
                     on_progress: Callable[[int], None] | None = None,
                     executor: str = "processes",
-                    scheduler: str | None = None) -> ExplorationSummary:
+                    scheduler: str | None = None, resume: bool = False) -> ExplorationSummary:
     """Run a planned exploration into ``out_dir/exploration.duckdb`` (which must not exist).
 
     ``on_progress`` receives the number of futures x months just simulated.
@@ -334,6 +340,7 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
     header["created"] = datetime.now(UTC).isoformat(timespec="seconds")
     plan = ExplorationPlan(**{**plan.__dict__, "header": header})
     integer_columns = [u.name for u in plan.spec.uncertainties if u.distribution == "integer"]
+    skip = finished_samples(path, header) if resume and path.exists() else set()
     started = time.perf_counter()
     with ExplorationWriter(
         path, header,
@@ -344,8 +351,9 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
         policies=plan.policies,
         actors=scenario.actor_codes,
         outcomes=outcome_defs,
+        resume=resume,
     ) as writer:
-        for rows in _evaluate(plan, workers, on_progress, executor, scheduler):
+        for rows in _evaluate(plan, workers, on_progress, executor, scheduler, skip):
             writer.append(*_columns(plan, rows))
         elapsed = time.perf_counter() - started
         writer.finish(elapsed)
@@ -359,12 +367,12 @@ def explore(loaded: LoadedScenario, spec: ExplorationSpec, out_dir: Path, *, sam
             futures: int, seed: int, sampler: str = "lhs", months: int | None = None,
             workers: int = 1, chunk_size: int = DEFAULT_CHUNK,
             on_progress: Callable[[int], None] | None = None, executor: str = "processes",
-            scheduler: str | None = None) -> ExplorationSummary:
+            scheduler: str | None = None, resume: bool = False) -> ExplorationSummary:
     """Plan and run an exploration (see :func:`plan_exploration` and :func:`run_exploration`)."""
     plan = plan_exploration(loaded, spec, samples=samples, futures=futures, seed=seed,
                             sampler=sampler, months=months, chunk_size=chunk_size)
     return run_exploration(plan, out_dir, workers=workers, on_progress=on_progress,
-                           executor=executor, scheduler=scheduler)
+                           executor=executor, scheduler=scheduler, resume=resume)
 
 
 def policy_labels(policies: Sequence[dict[str, str]]) -> list[str]:

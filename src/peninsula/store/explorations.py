@@ -79,10 +79,51 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, np
     con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM frame")
 
 
+IDENTITY = ("scenario", "scenario_sha256", "exploration_sha256", "seed", "sampler", "samples",
+            "futures", "months", "policies", "experiments", "version")
+"""Header fields that must match for an interrupted exploration to be resumed."""
+
+
+class ExplorationLocked(RuntimeError):
+    """Another process is writing to the exploration file."""
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ExplorationLocked(f"{path} is being written by another process; wait for it "
+                                    "or choose another --out folder") from None
+        raise
+
+
+def finished_samples(path: Path, header: Mapping[str, Any]) -> set[int]:
+    """Samples already stored in an interrupted exploration, after checking it is the same one.
+
+    Batches are committed whole, so every stored sample has all its policies.
+    """
+    con = _connect(path)
+    try:
+        status, stored = con.execute("SELECT status, metadata FROM exploration").fetchone()
+        meta = json.loads(stored)
+        different = [f for f in IDENTITY if meta.get(f) != header.get(f)]
+        if different:
+            raise ValueError(f"{path} holds another exploration (different {', '.join(different)})"
+                             "; resume only with the same scenario, seed, sampler and sizes")
+        if status == "complete":
+            raise ValueError(f"{path} is already complete; nothing to resume")
+        return {int(row[0]) for row in
+                con.execute("SELECT DISTINCT sample FROM experiments").fetchall()}
+    finally:
+        con.close()
+
+
 class ExplorationWriter:
     """Create an exploration file and append experiments to it in batches.
 
     Use as a context manager: the file is closed on exit, and ``finish`` marks it complete.
+    With ``resume=True`` an interrupted file is reopened and appended to instead.
     """
 
     def __init__(self, path: Path, header: Mapping[str, Any], *,
@@ -91,14 +132,19 @@ class ExplorationWriter:
                  levers: Sequence[Mapping[str, Any]],
                  policies: Sequence[Mapping[str, str]],
                  actors: Sequence[str],
-                 outcomes: Sequence[Mapping[str, str]]):
-        if path.exists():
-            raise FileExistsError(f"{path} already exists; choose another output folder")
-        path.parent.mkdir(parents=True, exist_ok=True)
+                 outcomes: Sequence[Mapping[str, str]],
+                 resume: bool = False):
         self.path = path
         self.names = [u["name"] for u in uncertainties]
         self.lever_ids = [lever["id"] for lever in levers]
-        self.con = duckdb.connect(str(path))
+        if resume and path.exists():
+            self.con = _connect(path)
+            return
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; choose another output folder, or "
+                                  "add --resume to finish an interrupted exploration")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(path)
         con = self.con
         con.execute("BEGIN TRANSACTION")
         con.execute(_FIXED_SCHEMA)
