@@ -71,9 +71,19 @@ def forecast_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for forecasts.csv and .json.")]
     = Path("."),
 ) -> None:
-    """Forecast questions from a scenario: probability and 95% interval per question."""
+    """Forecast questions from a scenario (or an exploration): probability and 95% interval.
+
+    Given an exploration's results (its folder or ``exploration.duckdb``), every experiment is
+    re-run with its sampled parameters and seed, and the questions are forecast per policy and
+    for all policies together, across the sampled uncertainties.
+    """
     if futures < 1:
         raise _fail("--futures must be at least 1")
+    target = Path(scenario)
+    if (target.is_dir() and (target / "exploration.duckdb").exists()) or \
+            target.suffix == ".duckdb":
+        _forecast_exploration(target, _load_questions(questions), out_dir)
+        return
     loaded = _load_scenario(scenario)
     qfile = _load_questions(questions)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -121,6 +131,47 @@ def forecast_command(
     out.print(f"Simulated {', '.join(map(str, result.run_months))} months; scenario sha256 "
               f"{result.scenario_sha256[:12]}, peninsula {result.version}", highlight=False)
     out.print(f"Wrote {csv_path} and {json_path}", highlight=False)
+
+
+def _forecast_exploration(results: Path, qfile: QuestionFile, out_dir: Path) -> None:
+    from peninsula.analysis.exploration import open_results
+    from peninsula.forecast.across import forecast_across
+
+    try:
+        explored = open_results(results)
+    except (ValueError, OSError) as exc:
+        raise _fail(_escape(str(exc).splitlines()[0])) from None
+    total = len(explored.policies) * explored.samples.shape[0]
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("experiments"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("forecasting across the exploration", total=total)
+        try:
+            sets = forecast_across(results, qfile, on_experiment=lambda: progress.advance(task))
+        except QuestionError as exc:
+            raise _fail([_escape(str(p)) for p in exc.problems]) from None
+        except ScenarioError as exc:
+            raise _fail([_escape(str(p)) for p in exc.problems]) from None
+        except ValueError as exc:
+            raise _fail(_escape(str(exc))) from None
+    meta = explored.metadata
+    table = Table(title=f"{meta['scenario']}: questions across {explored.samples.shape[0]} "
+                        f"sampled parameter sets x {meta['futures']} futures, per policy")
+    table.add_column("question", overflow="fold")
+    table.add_column("all policies (95% interval)", justify="right")
+    for i in range(1, len(sets)):
+        table.add_column(f"P{i}", justify="right")
+    for q, first in enumerate(sets[0].forecasts.forecasts):
+        row = [first.id, f"{_pct(first.probability)} ({_pct(first.low)} - {_pct(first.high)})"]
+        row += [_pct(s.forecasts.forecasts[q].probability) for s in sets[1:]]
+        table.add_row(*row)
+    out.print(table)
+    out.print("; ".join(f"P{i} = {s.label}" for i, s in enumerate(sets[1:], start=1)),
+              highlight=False)
+    for s in sets:
+        write_forecasts(s.forecasts, out_dir / s.slug)
+    out.print(f"Wrote forecasts.csv and forecasts.json for each policy under {out_dir}/ "
+              f"({sets[0].slug}/ holds all policies together)", highlight=False)
 
 
 def _label_files(paths: list[Path]) -> list[str]:
