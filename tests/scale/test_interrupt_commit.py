@@ -34,6 +34,15 @@ def test_sigint_during_a_commit_rolls_it_back(tmp_path, monkeypatch):
         def __getattr__(self, name):
             return getattr(self.con, name)
 
+    # the suite may run as a background job, where SIGINT starts out ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _commit_interrupted(tmp_path, monkeypatch, InterruptAfterFirstInsert)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _commit_interrupted(tmp_path, monkeypatch, InterruptAfterFirstInsert):  # noqa: N803
     with ChunkStore(tmp_path / "s.duckdb", IDENT) as store:
         store.commit(0, {"t": {"x": np.arange(3, dtype=np.int64), "y": np.zeros(3)},
                          "u": {"z": np.ones(3)}})

@@ -21,6 +21,12 @@ from peninsula.store.chunks import ChunkStore
 N_CHUNKS = FUTURES // CHUNK
 
 
+def sigint_by_default() -> None:
+    """Give the child the default SIGINT disposition: a shell's background job (as CI may run
+    the suite) starts with SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _check_complete(path, identity, korea6, reference, assert_same) -> int:
     """Resume to the end; the result and the stored rows equal an uninterrupted run."""
     computed = []
@@ -70,7 +76,8 @@ def test_ctrl_c_stops_quickly_keeps_chunks_and_says_how_to_resume(
         store = tmp_path / f"run{attempt}.duckdb"
         progress = tmp_path / f"progress{attempt}.txt"
         proc = subprocess.Popen([*writer_script, str(store), str(progress), "processes", "2",
-                                 "0.3"], stderr=subprocess.PIPE, text=True)
+                                 "0.3"], stderr=subprocess.PIPE, text=True,
+                                preexec_fn=sigint_by_default)
         wait_lines(progress, 1, proc)
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
@@ -128,10 +135,11 @@ def test_run_chunked_without_dask_is_a_one_line_error(tmp_path, monkeypatch):
 def test_ctrl_c_of_the_command(tmp_path):
     """SIGINT to `python -m peninsula.experiments.scale_cli`: exit 130 fast, resumable."""
     out = tmp_path / "out"
-    args = ["korea-2024", "-n", "4000", "-m", "24", "-s", str(SEED), "--chunk-size", "200",
+    args = ["korea-2024", "-n", "8000", "-m", "24", "-s", str(SEED), "--chunk-size", "200",
             "--out", str(out)]
     proc = subprocess.Popen([sys.executable, "-m", "peninsula.experiments.scale_cli", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_by_default)
     lock = out / "chunks.duckdb.lock"
     deadline = time.monotonic() + 60
     while not lock.exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -145,4 +153,4 @@ def test_ctrl_c_of_the_command(tmp_path):
     assert "--resume" in stderr
     assert not lock.exists()
     with ChunkStore(out / "chunks.duckdb", read_only=True) as store:
-        assert 0 < len(store.done()) < 20
+        assert 0 < len(store.done()) < 40
