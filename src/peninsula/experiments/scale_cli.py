@@ -134,6 +134,10 @@ def run_resumable_command(
     except Interrupted as exc:
         err.print(escape(str(exc)), highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
+    except KeyboardInterrupt:  # Ctrl-C while starting or closing workers or the progress bar
+        err.print(f"interrupted; the finished chunks are kept in {folder / CHUNK_STORE}: run the "
+                  "same command again with --resume to finish", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     except (StoreError, ExecutorError, ValueError) as exc:
         raise _fail(str(exc)) from None
     elapsed = time.perf_counter() - started
