@@ -306,13 +306,7 @@ def counterfactual(
     ids = [out_.ids[r] for r in out_.binary + out_.continuous]
     labels = [out_.labels[r] for r in out_.binary + out_.continuous]
     kinds = ["binary"] * len(out_.binary) + ["continuous"] * len(out_.continuous)
-
-    def values(r: Run):
-        import numpy as np
-
-        return np.concatenate([r.binary_indicators(), r.result.value], axis=1)
-
-    rows = compare_runs(ids, labels, kinds, values(base), values(alt))
+    rows = compare_runs(ids, labels, kinds, base.outcome_matrix(), alt.outcome_matrix())
     table = Table(title=f"{loaded.scenario.name}: with and without {', '.join(without)} "
                         f"({futures:,} futures, same draws, seed {seed})")
     for column in ("outcome", "with", "without", "difference", "95% interval", ""):

@@ -75,29 +75,36 @@ class _Lookup:
     static: dict = field(default_factory=dict)  # (i, j, k) -> reasons that never change
 
 
-_LOOKUPS: dict[int, _Lookup] = {}
+_LOOKUPS: dict[int, tuple[object, _Lookup]] = {}
+"""Lookups by ``id`` of the scenario, kept with the scenario itself: an id is only unique while
+its object lives, so a cached entry is used only if it belongs to this very object."""
 
 
 def _lookup(model: CompiledScenario) -> _Lookup:
     scenario = model.scenario
     key = id(scenario)
-    if key not in _LOOKUPS:
-        unlocks: dict[tuple[str, str, str], int | None] = {}
-        for event in scenario.events:
-            month = month_index(scenario.start, event.month) if event.happens else None
-            for unlock in event.unlocks:
-                triple = (unlock.action, unlock.source, unlock.target)
-                earlier = unlocks.get(triple, 0)
-                unlocks[triple] = None if month is None or earlier is None else max(earlier, month)
-        prior = {p for a in scenario.actions for p in a.preconditions.requires_prior}
-        _LOOKUPS[key] = _Lookup(
-            codes=scenario.actor_codes,
-            dyads={(d.source, d.target): d for d in scenario.dyads},
-            unlock_months=unlocks,
-            remembered=frozenset(
-                a.id for a in scenario.actions if a.preconditions.once_per_pair or a.id in prior),
-        )
-    return _LOOKUPS[key]
+    cached = _LOOKUPS.get(key)
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    if len(_LOOKUPS) > 64:
+        _LOOKUPS.clear()
+    unlocks: dict[tuple[str, str, str], int | None] = {}
+    for event in scenario.events:
+        month = month_index(scenario.start, event.month) if event.happens else None
+        for unlock in event.unlocks:
+            triple = (unlock.action, unlock.source, unlock.target)
+            earlier = unlocks.get(triple, 0)
+            unlocks[triple] = None if month is None or earlier is None else max(earlier, month)
+    prior = {p for a in scenario.actions for p in a.preconditions.requires_prior}
+    lookup = _Lookup(
+        codes=scenario.actor_codes,
+        dyads={(d.source, d.target): d for d in scenario.dyads},
+        unlock_months=unlocks,
+        remembered=frozenset(
+            a.id for a in scenario.actions if a.preconditions.once_per_pair or a.id in prior),
+    )
+    _LOOKUPS[key] = (scenario, lookup)
+    return lookup
 
 
 def _static_reasons(model: CompiledScenario, look: _Lookup, i: int, j: int, k: int) -> list[str]:

@@ -14,7 +14,7 @@ from peninsula.engine.draws import FUTURES_PER_BLOCK
 from peninsula.engine.results import SimulationResult
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
 from peninsula.scenario.compiled import CompiledScenario, compile_scenario
-from peninsula.scenario.loading import LoadedScenario, ScenarioError
+from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,16 @@ class Run:
         """``(n, n_binary)`` 0/1: whether each binary outcome occurred in each future."""
         return (self.result.first_month >= 0).astype(np.float64)
 
+    def outcome_matrix(self) -> np.ndarray:
+        """``(n, n_outcomes)``: binary indicators, then continuous values, per future."""
+        return np.concatenate([self.binary_indicators(), self.result.value], axis=1)
+
 
 def claim_overrides(loaded: LoadedScenario, claims_off: Sequence[str]) -> dict:
     """The overrides that switch the named claims off; unknown claim ids are an error."""
     known = {claim.id: claim for claim in loaded.scenario.claims}
     missing = [c for c in claims_off if c not in known]
     if missing:
-        from peninsula.scenario.loading import Problem
-
         raise ScenarioError([Problem(loaded.label, None, "claims",
                                      f"unknown claim {m!r}; expected one of {sorted(known)}")
                              for m in missing])

@@ -43,6 +43,12 @@ def _fail(messages: list[str] | str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _user_error(exc: Exception) -> typer.Exit:
+    """A bad question, scenario or value: every problem on one line, exit code 2."""
+    problems = getattr(exc, "problems", None)
+    return _fail([_escape(str(p)) for p in problems] if problems else _escape(str(exc)))
+
+
 def _load_questions(name_or_path: str) -> QuestionFile:
     try:
         return load_questions(name_or_path)
@@ -104,12 +110,8 @@ def forecast_command(
         try:
             result = forecast_questions(loaded, qfile, futures=futures, seed=seed,
                                         on_progress=advance, on_run=start_run)
-        except QuestionError as exc:
-            raise _fail([_escape(str(p)) for p in exc.problems]) from None
-        except ScenarioError as exc:
-            raise _fail([_escape(str(p)) for p in exc.problems]) from None
-        except ValueError as exc:
-            raise _fail(_escape(str(exc))) from None
+        except (QuestionError, ScenarioError, ValueError) as exc:
+            raise _user_error(exc) from None
     csv_path, json_path = write_forecasts(result, out_dir)
 
     table = Table(title=f"{result.scenario}: {result.futures:,} futures, seed {result.seed}, "
@@ -148,12 +150,8 @@ def _forecast_exploration(results: Path, qfile: QuestionFile, out_dir: Path) -> 
         task = progress.add_task("forecasting across the exploration", total=total)
         try:
             sets = forecast_across(results, qfile, on_experiment=lambda: progress.advance(task))
-        except QuestionError as exc:
-            raise _fail([_escape(str(p)) for p in exc.problems]) from None
-        except ScenarioError as exc:
-            raise _fail([_escape(str(p)) for p in exc.problems]) from None
-        except ValueError as exc:
-            raise _fail(_escape(str(exc))) from None
+        except (QuestionError, ScenarioError, ValueError) as exc:
+            raise _user_error(exc) from None
     meta = explored.metadata
     table = Table(title=f"{meta['scenario']}: questions across {explored.samples.shape[0]} "
                         f"sampled parameter sets x {meta['futures']} futures, per policy")
