@@ -15,7 +15,7 @@ from rich.table import Table
 
 MEASURE = r"""
 import json, resource, sys, time
-from peninsula.scenario.compiled import compile_scenario
+from peninsula.engine.compiled import compile_scenario
 from peninsula.scenario.loading import load_scenario
 from peninsula.experiments.ensemble import run_ensemble
 from peninsula.engine.reference import simulate_reference

@@ -45,13 +45,11 @@ def _explore(out: str, samples: int, futures: int, months: int | None, workers: 
 
 def _analyze(out: str, queue: mp.Queue) -> None:
     started = time.perf_counter()
-    from peninsula.analysis.exploration import (
-        discover,
-        open_results,
-        policy_probabilities,
-        robustness_of,
-        sensitivity,
-    )
+    from peninsula.analysis.discovery import discover
+    from peninsula.analysis.policies import policy_probabilities
+    from peninsula.analysis.robustness import robustness_of
+    from peninsula.analysis.sensitivity import sensitivity
+    from peninsula.store.explorations import open_results
 
     res = open_results(out)
     policy_probabilities(res)
@@ -66,8 +64,8 @@ def _analyze(out: str, queue: mp.Queue) -> None:
 
 def _report(out: str, queue: mp.Queue) -> None:
     started = time.perf_counter()
-    from peninsula.analysis.exploration import open_results
     from peninsula.report.html import render_exploration_report, write_report
+    from peninsula.store.explorations import open_results
 
     html = render_exploration_report(open_results(out))
     write_report(html, Path(out) / "report.html")

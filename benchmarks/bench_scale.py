@@ -75,9 +75,9 @@ class TreeMemory:
 def measure_child(kind: str, workers: int, futures: int, months: int, chunk: int,
                   store: bool) -> dict:
     """One executor run in this (fresh) process; prints a JSON line."""
+    from peninsula.engine.compiled import compile_scenario
     from peninsula.experiments.executors import make_executor
     from peninsula.experiments.parallel import run_ensemble_parallel, run_identity
-    from peninsula.scenario.compiled import compile_scenario
     from peninsula.scenario.loading import load_scenario
     from peninsula.store.chunks import ChunkStore
 
@@ -158,7 +158,7 @@ def _exponent(xs: list[float], ts: list[float]) -> float:
 
 
 def growth_table(console: Console, quick: bool) -> dict:
-    from peninsula.scenario.compiled import compile_scenario
+    from peninsula.engine.compiled import compile_scenario
     from peninsula.scenario.loading import load_scenario
 
     korea = load_scenario("korea-2024").scenario
@@ -214,7 +214,7 @@ def reference_line(console: Console, local_rate: float) -> None:
 
 
 def cluster_estimate(console: Console, rate_1: float, efficiency: float) -> None:
-    from peninsula.scenario.compiled import compile_scenario
+    from peninsula.engine.compiled import compile_scenario
     from peninsula.scenario.loading import load_scenario
 
     loaded = load_scenario("korea-2024")

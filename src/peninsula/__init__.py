@@ -1,12 +1,54 @@
-"""Peninsula: simulate an interstate crisis system and explore it under uncertainty."""
+"""Peninsula: simulate an interstate crisis system and explore it under uncertainty.
+
+>>> import peninsula as pn
+>>> sc = pn.load_scenario("korea-2024")
+>>> run = pn.run(sc, futures=500, seed=7, progress=False)
+>>> run.summary().columns[:4].tolist()
+['outcome', 'label', 'kind', 'probability']
+
+Everything not re-exported here is internal and may change.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from peninsula._version import __version__
+from peninsula.api import (
+    Analysis,
+    Counterfactual,
+    Exploration,
+    RunResult,
+    counterfactual,
+    executors,
+    explore,
+    open_exploration,
+    plan,
+    run,
+    run_chunked,
+    write_report,
+)
+from peninsula.scenario.loading import (
+    LoadedScenario,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+)
 
-try:
-    __version__ = version("peninsula")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
-
-__all__ = ["__version__"]
+__all__ = [
+    "Analysis",
+    "Counterfactual",
+    "Exploration",
+    "LoadedScenario",
+    "RunResult",
+    "ScenarioError",
+    "__version__",
+    "builtin_scenarios",
+    "counterfactual",
+    "executors",
+    "explore",
+    "load_scenario",
+    "open_exploration",
+    "plan",
+    "write_report",
+    "run",
+    "run_chunked",
+]

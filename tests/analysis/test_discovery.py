@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from peninsula.analysis.discovery import prim_boxes
+from peninsula.analysis.discovery import discover, prim_boxes
+from peninsula.store.explorations import ExplorationWriter, open_results
 
 needs_ema = pytest.mark.skipif(
     importlib.util.find_spec("ema_workbench") is None,
@@ -128,3 +129,91 @@ def test_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch
     y = x[:, 0] > 0.5
     with pytest.raises(ImportError, match=r"pip install 'peninsula\[analysis\]'"):
         prim_boxes(x, ("a", "b"), y)
+
+
+# --------------------------------------------------------------------------- stored results
+
+
+def _stored_exploration(folder, samples: np.ndarray, values: dict[str, np.ndarray]):
+    """A finished exploration file, written by the project's writer, with chosen outcomes.
+
+    Two uncertainties ``a`` and ``b`` (the columns of ``samples``), two policies; ``values``
+    gives each outcome's value per ``(policy, sample)``.
+    """
+    n = samples.shape[0]
+    policies = [{"posture": "calm"}, {"posture": "firm"}]
+    header = {"scenario": "constructed", "scenario_sha256": "0" * 64, "seed": 1,
+              "sampler": "mc", "samples": n, "futures": 100, "months": 3, "policies": 2,
+              "experiments": 2 * n, "version": "test", "start_month": "2024-02",
+              "n_base": None, "calc_second_order": False}
+    lever = {"id": "posture", "label": "Posture", "actor": "AAA",
+             "options": [{"id": "calm", "overrides": {}}, {"id": "firm", "overrides": {}}]}
+    outcomes = [{"id": name, "label": name.title(), "kind": "binary"} for name in values]
+    experiment = np.arange(2 * n, dtype=np.int32)  # experiment = sample * 2 + policy
+    sample, policy = experiment // 2, experiment % 2
+    k = len(values)
+    with ExplorationWriter(
+            folder / "exploration.duckdb", header,
+            uncertainties=[{"name": name, "path": f"x.{name}", "distribution": "uniform",
+                            "low": 0.0, "high": 1.0, "rationale": "constructed"}
+                           for name in ("a", "b")],
+            integer_columns=[], levers=[lever], policies=policies, actors=["AAA", "BBB"],
+            outcomes=outcomes) as writer:
+        writer.append(
+            {"experiment": experiment, "sample": sample, "policy": policy,
+             "seed": sample.astype(np.int64), "a": samples[sample, 0], "b": samples[sample, 1],
+             "posture": np.array([policies[p]["posture"] for p in policy], dtype=object)},
+            {"experiment": np.repeat(experiment, k),
+             "outcome": np.tile(np.array(list(values), dtype=object), 2 * n),
+             "value": np.stack([v[policy, sample] for v in values.values()], axis=1).ravel(),
+             "hits": np.zeros(2 * n * k, dtype=np.int32), "sd": np.zeros(2 * n * k)},
+            {"experiment": experiment, "quarter": np.zeros(2 * n, dtype=np.int16),
+             "mean_rung": np.zeros(2 * n)},
+            {"experiment": np.repeat(experiment, 2),
+             "source": np.tile(np.array([0, 1], dtype=np.int16), 2 * n),
+             "target": np.tile(np.array([1, 0], dtype=np.int16), 2 * n),
+             **{column: np.zeros(4 * n) for column in ("relation_start", "commitment_start",
+                                                       "relation_end", "commitment_end")}})
+        writer.finish(0.0)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """400 samples; 'clash' is likely exactly where a > 0.7, under both policies."""
+    rng = np.random.default_rng(5)
+    samples = rng.uniform(size=(400, 2))
+    a = samples[:, 0]
+    values = {
+        "clash": np.stack([np.where(a > 0.7, 0.6, 0.05), np.where(a > 0.7, 0.4, 0.02)]),
+        "never": np.full((2, 400), 0.01),
+        "always": np.full((2, 400), 0.9),
+        "noise": rng.uniform(size=(2, 400)),  # unrelated to a and b
+    }
+    return _stored_exploration(tmp_path_factory.mktemp("stored"), samples, values)
+
+
+@needs_ema
+def test_prim_on_stored_results_finds_the_driving_parameter(stored) -> None:
+    res = open_results(stored)
+    found = discover(res, "clash", 0.2)
+    assert found.message is None and found.n_rows == 800  # every policy's experiments
+    assert found.n_of_interest == 2 * int((res.samples[:, 0] > 0.7).sum())
+    box = found.boxes[0]
+    assert box.restricted_names == ("a",)
+    assert box["a"].lower == pytest.approx(0.7, abs=0.03)
+    assert box.density == 1.0 and box.coverage == 1.0
+    one = discover(res, "clash", 0.2, policy="firm")
+    assert one.n_rows == 400 and one.boxes[0].restricted_names == ("a",)
+
+
+@needs_ema
+def test_prim_on_stored_results_says_why_there_is_no_box(stored) -> None:
+    res = open_results(stored)
+    never = discover(res, "never", 0.2)
+    assert never.boxes == () and never.message == "no experiment has never above 0.2"
+    always = discover(res, "always", 0.2)
+    assert always.boxes == () and always.message == "every experiment has always above 0.2"
+    noise = discover(res, "noise", 0.7, density=0.95)
+    assert 0 < noise.n_of_interest < noise.n_rows
+    assert noise.boxes == () and noise.message == "no box reaches a density of 95%"

@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from peninsula.analysis.sensitivity import SobolResult, sobol_design, sobol_indices
+from peninsula.analysis.sensitivity import SobolResult, sobol_indices
+from peninsula.experiments.sampling import sobol_design
 
 needs_salib = pytest.mark.skipif(
     importlib.util.find_spec("SALib") is None, reason="needs the 'analysis' extra (SALib)"
@@ -41,14 +42,27 @@ def ishigami_analytic(a: float = 7.0, b: float = 0.1) -> dict[str, np.ndarray | 
     }
 
 
+TEXTBOOK = {"S1": [0.314, 0.442, 0.0], "ST": [0.558, 0.442, 0.244]}
+"""The indices published for Ishigami with a = 7, b = 0.1, to three decimals."""
+
+
 @pytest.fixture(scope="module")
 def ishigami_truth() -> dict[str, np.ndarray | float]:
-    return ishigami_analytic()
+    truth = ishigami_analytic()
+    # the closed form the tests compare with is the published one
+    np.testing.assert_allclose(truth["S1"], TEXTBOOK["S1"], atol=5e-4)
+    np.testing.assert_allclose(truth["ST"], TEXTBOOK["ST"], atol=5e-4)
+    return truth
 
 
-def test_analytic_values_are_the_textbook_ones(ishigami_truth) -> None:
-    np.testing.assert_allclose(ishigami_truth["S1"], [0.314, 0.442, 0.0], atol=5e-4)
-    np.testing.assert_allclose(ishigami_truth["ST"], [0.558, 0.442, 0.244], atol=5e-4)
+@needs_salib
+def test_indices_of_ishigami_are_the_textbook_values() -> None:
+    # sobol_design + sobol_indices on 8192 x 5 Ishigami evaluations. Scrambled Sobol' points
+    # converge much faster than the bootstrap intervals (~0.02 here) suggest: seeds 0-3 all
+    # land within 0.002 of the published three-decimal values, so 0.005 leaves a margin.
+    res = _run_ishigami(8192, 0)
+    np.testing.assert_allclose([p.S1 for p in res.parameters], TEXTBOOK["S1"], atol=5e-3)
+    np.testing.assert_allclose([p.ST for p in res.parameters], TEXTBOOK["ST"], atol=5e-3)
 
 
 # --------------------------------------------------------------------------- design

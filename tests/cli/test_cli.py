@@ -86,7 +86,19 @@ def test_counterfactual_unknown_claim_is_a_clear_error():
 
 def test_bad_numbers_are_clear_errors():
     result = runner.invoke(app, ["run", "--futures", "0"])
-    assert result.exit_code == 2 and "at least 1" in result.output
+    assert result.exit_code == 2 and "futures must be ≥ 1" in result.output
+    assert "--futures" not in result.output  # raised once, in the library's words
+
+
+def test_run_refuses_to_overwrite_results(tmp_path):
+    args = ["run", "--futures", "100", "--months", "3", "--out", str(tmp_path)]
+    assert runner.invoke(app, args).exit_code == 0
+    before = (tmp_path / "summary.json").read_text()
+    again = runner.invoke(app, args[:-2] + ["--seed", "9", "--out", str(tmp_path)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert (tmp_path / "summary.json").read_text() == before  # nothing stored was touched
+    assert runner.invoke(app, [*args, "--seed", "9", "--overwrite"]).exit_code == 0
+    assert (tmp_path / "summary.json").read_text() != before
 
 
 def test_console_script_runs_for_real(tmp_path):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from peninsula.scenario.compiled import compile_scenario
+from peninsula.engine.compiled import compile_scenario
 from peninsula.scenario.loading import load_scenario
 
 

@@ -6,8 +6,8 @@ import textwrap
 
 import numpy as np
 
+from peninsula.engine.compiled import compile_scenario
 from peninsula.experiments.ensemble import run_ensemble
-from peninsula.scenario.compiled import compile_scenario
 from peninsula.scenario.loading import load_scenario
 
 BASE = """

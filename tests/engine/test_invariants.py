@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peninsula.analysis.outcomes import summarise_binary
+from peninsula.engine.compiled import compile_scenario
 from peninsula.experiments.ensemble import run_ensemble
-from peninsula.scenario.compiled import compile_scenario
 from peninsula.scenario.loading import load_scenario
 
 

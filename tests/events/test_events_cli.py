@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from peninsula.events.cli import code_command, events_app
+from peninsula.cli.events import code_command, events_app
 
 runner = CliRunner(env={"COLUMNS": "200"})
 

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 
@@ -118,20 +116,97 @@ def test_undetectable_file_names_file_and_line(tmp_path):
     assert detect_format(["a\t" * 60 + "b"], "x") == "gdelt2"
 
 
-def test_real_samples_import_without_rejects(tmp_path, shared_data):
+GDELT_EXCERPT = "gdelt1_events_2012-08_georgia_excerpt.csv"
+ICEWS_EXCERPT = "icews_events_2018-06-01_02_excerpt.tsv"
+SEED_EXCERPT = "northeast-asia-2024_excerpt.txt"
+
+
+def test_real_samples_import_without_rejects(tmp_path, fixtures_dir):
+    """Excerpts of the real GDELT and ICEWS samples (tests/fixtures/README.md)."""
     con = connect(tmp_path / "e.duckdb")
-    gdelt = import_file(con, shared_data / "gdelt1_events_2012-08_georgia_sample.csv")
-    icews = import_file(con, shared_data / "icews_events_2018-06-01_02_sample.tsv")
+    gdelt = import_file(con, fixtures_dir / GDELT_EXCERPT)
+    icews = import_file(con, fixtures_dir / ICEWS_EXCERPT)
+    assert (gdelt.dataset, gdelt.inserted, gdelt.rejected) == ("gdelt1", 16, 0)
+    assert (icews.dataset, icews.inserted, icews.rejected) == ("icews", 25, 0)
+    korea = con.execute("SELECT count(*) FROM events WHERE dataset = 'icews' AND "
+                        "(source IN ('PRK', 'KOR') OR target IN ('PRK', 'KOR'))").fetchone()[0]
+    assert korea == 16
+    # ICEWS country names become ISO-3 codes, 'NA' becomes NULL; names keep their accents;
+    # four-digit CAMEO codes and the story#sentence document id are kept.
+    rows = {r[-1]: r[:-1] for r in con.execute(
+        "SELECT source, target, source_actor, target_actor, cameo, goldstein, action_country, "
+        "doc_id FROM events WHERE dataset = 'icews'").fetchall()}
+    assert rows["47400374#1"] == ("PRK", "KOR", "North Korea", "South Korea", "020", 3.0, "KOR")
+    assert rows["47400391#5"] == ("TUR", "TUR", "Recep Tayyip Erdoğan", "Turkey", "010", 0.0,
+                                  "TUR")
+    assert rows["47400664#4"][4:6] == ("0311", 5.2)
+    assert rows["47400707#2"][:2] == (None, "LUX")
+    # GDELT ActionGeo FIPS codes are mapped to ISO-3: GG (Georgia) -> GEO; R's NA is empty.
+    geo = dict(con.execute("SELECT action_country, count(*) FROM events WHERE dataset='gdelt1' "
+                           "GROUP BY 1").fetchall())
+    assert geo == {"GEO": 16}
+    first = con.execute("SELECT source, target, target_actor, cameo, goldstein FROM events "
+                        "WHERE dataset = 'gdelt1' AND source_line = 2").fetchone()
+    assert first == (None, "AFG", "AFG", "130", -4.4)
+    assert import_file(con, fixtures_dir / ICEWS_EXCERPT).inserted == 0
+
+
+@pytest.mark.shared
+def test_full_shared_samples_import_without_rejects(tmp_path, shared_samples):
+    con = connect(tmp_path / "e.duckdb")
+    gdelt = import_file(con, shared_samples / "gdelt1_events_2012-08_georgia_sample.csv")
+    icews = import_file(con, shared_samples / "icews_events_2018-06-01_02_sample.tsv")
     assert (gdelt.dataset, gdelt.inserted, gdelt.rejected) == ("gdelt1", 1255, 0)
     assert (icews.dataset, icews.inserted, icews.rejected) == ("icews", 3705, 0)
     korea = con.execute("SELECT count(*) FROM events WHERE dataset = 'icews' AND "
                         "(source IN ('PRK', 'KOR') OR target IN ('PRK', 'KOR'))").fetchone()[0]
     assert korea == 559
-    # GDELT ActionGeo FIPS codes are mapped to ISO-3: GG (Georgia) -> GEO, RS -> RUS.
     geo = dict(con.execute("SELECT action_country, count(*) FROM events WHERE dataset='gdelt1' "
                            "GROUP BY 1").fetchall())
     assert geo["GEO"] > 1000 and "GG" not in geo
-    assert import_file(con, shared_data / "icews_events_2018-06-01_02_sample.tsv").inserted == 0
+    assert import_file(con, shared_samples / "icews_events_2018-06-01_02_sample.tsv"
+                       ).inserted == 0
+
+
+@pytest.mark.shared
+def test_shipped_excerpts_are_verbatim_rows_of_the_shared_files(fixtures_dir, shared_dir):
+    """Every line of an excerpt is a line of its source, in order (tests/fixtures/README.md)."""
+    sources = {GDELT_EXCERPT: "data/gdelt1_events_2012-08_georgia_sample.csv",
+               ICEWS_EXCERPT: "data/icews_events_2018-06-01_02_sample.tsv",
+               SEED_EXCERPT: "seed/northeast-asia-2024.txt"}
+    for excerpt, source in sources.items():
+        if not (shared_dir / source).is_file():
+            pytest.fail(f"required shared file is missing: {shared_dir / source}")
+        full = (shared_dir / source).read_text(encoding="utf-8")
+        lines = (fixtures_dir / excerpt).read_text(encoding="utf-8").splitlines()
+        if excerpt == SEED_EXCERPT:  # whole sentences of the article, in its order
+            sentences = [s for line in lines for s in line.split(". ")]
+            positions = [full.find(s) for s in sentences]
+            assert -1 not in positions and positions == sorted(positions), excerpt
+            continue
+        rows = full.splitlines()
+        assert lines[0] == rows[0], f"{excerpt}: not the header of {source}"
+        positions = [rows.index(line) for line in lines[1:]]  # ValueError: not a source row
+        assert positions == sorted(set(positions)), excerpt
+
+
+@pytest.mark.shared
+def test_seed_excerpt_codes_as_in_the_full_article(shared_dir, seed_text):
+    """The coder tests read an excerpt: it holds every event the full article yields."""
+    from datetime import date
+
+    from peninsula.events.coder import DictionaryCoder
+
+    article = shared_dir / "seed" / "northeast-asia-2024.txt"
+    if not article.is_file():
+        pytest.fail(f"required shared file is missing: {article}")
+    coder = DictionaryCoder()
+
+    def coded(text):
+        return sorted(repr((e.source, e.target, e.source_actor, e.target_actor, e.cameo,
+                            e.sentence, e.words)) for e in coder.code(text, date(2024, 2, 1)))
+
+    assert coded(seed_text) == coded(article.read_text(encoding="utf-8"))
 
 
 def test_failed_import_leaves_database_unchanged(tmp_path, fixtures, monkeypatch):
@@ -159,28 +234,25 @@ def test_killed_import_leaves_database_unchanged(tmp_path, fixtures):
     con.close()
     before = counts(db)
     big = write_gdelt1(tmp_path / "big.tsv", 20_000, seed=3)
-    marker = tmp_path / "inside-transaction"
+    # the importer kills itself inside its transaction, once every row is written and the
+    # import recorded, just before the commit: a deterministic point, not a timer
     script = textwrap.dedent("""
-        import sys, time, pathlib
+        import os, signal, sys
         from peninsula.events import database
         original = database._record_import
-        def stall(con, result):
+        def die(con, result):
             original(con, result)
-            pathlib.Path(sys.argv[3]).write_text("ready")
-            time.sleep(120)
-        database._record_import = stall
+            os.kill(os.getpid(), signal.SIGKILL)
+        database._record_import = die
         con = database.connect(sys.argv[1])
         database.import_file(con, sys.argv[2])
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script, str(db), str(big), str(marker)])
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None, "importer exited before reaching the transaction"
-            assert time.monotonic() < deadline, "importer never reached the commit point"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    proc = subprocess.run([sys.executable, "-c", script, str(db), str(big)], timeout=300,
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert counts(db) == before
+    con = connect(db)  # the file is usable, and the killed import had rows to lose
+    try:
+        assert import_file(con, big).inserted > 0
+    finally:
+        con.close()

@@ -10,20 +10,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from peninsula.analysis.exploration import (
-    ExplorationResults,
-    ResultsError,
-    compare_explorations,
-    discover,
-    open_results,
-    policy_probabilities,
-    robustness_of,
-    sensitivity,
-)
-from peninsula.analysis.robustness import robustness
-from peninsula.experiments.cli import analyze_command, compare_command, report_command
+from peninsula.analysis.comparison import compare_explorations
+from peninsula.analysis.discovery import discover
+from peninsula.analysis.policies import policy_probabilities
+from peninsula.analysis.robustness import robustness, robustness_of
+from peninsula.analysis.sensitivity import sensitivity
+from peninsula.cli.explore import analyze_command, compare_command, report_command
 from peninsula.experiments.sampling import sample
 from peninsula.scenario.exploration import Uncertainty
+from peninsula.store.explorations import ExplorationResults, ResultsError, open_results
 
 runner = CliRunner()
 app = typer.Typer()
@@ -130,10 +125,21 @@ def test_prim_finds_a_known_box():
     assert box.coverage > 0.9 and box.density > 0.9
 
 
-def test_prim_on_stored_results_reports_boxes_or_why_not(tiny_results):
-    found = discover(open_results(tiny_results), "limited_clash", 0.2)
-    assert found.n_rows == 96
-    assert found.boxes or found.message
+def test_prim_on_stored_results_is_consistent_with_the_stored_values(tiny_results):
+    res = open_results(tiny_results)
+    found = discover(res, "limited_clash", 0.2)
+    values = res.value[:, :, res.outcome_index("limited_clash")]
+    assert found.n_rows == values.size == 96
+    assert found.n_of_interest == int((values > 0.2).sum())
+    if found.boxes:  # every box is dense enough and restricts only sampled uncertainties
+        for box in found.boxes:
+            assert box.density >= found.density - 1e-9
+            assert {r.name for r in box.restrictions} <= set(res.names)
+    else:  # no box: the message says which of the three reasons holds
+        share = found.n_of_interest / found.n_rows
+        expected = ("no experiment has" if share == 0 else "every experiment has" if share == 1
+                    else "no box reaches a density of")
+        assert found.message.startswith(expected), found.message
 
 
 def test_comparing_an_exploration_with_itself_gives_zero_paired_differences(tiny_results):

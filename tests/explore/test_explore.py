@@ -130,7 +130,7 @@ def test_explore_command_end_to_end(tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from peninsula.experiments.cli import explore_command
+    from peninsula.cli.explore import explore_command
 
     app = typer.Typer()
     app.command()(explore_command)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from peninsula.analysis.exploration import pooled_probability
 from peninsula.analysis.intervals import wilson_interval
+from peninsula.analysis.policies import pooled_probability
 
 
 @pytest.mark.parametrize("p", [0.02, 0.1, 0.3])

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from peninsula.experiments.cli import report_command
+from peninsula.cli.explore import report_command
 from peninsula.report.html import render_run_report, run_network, write_report
 
 CHROMIUM = "/usr/bin/chromium"

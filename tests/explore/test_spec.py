@@ -129,7 +129,7 @@ def test_unknown_section_in_the_side_file_is_an_error(tmp_path):
 def test_cli_reports_bad_input_in_one_line_with_exit_code_2_before_running(tmp_path):
     import typer
 
-    from peninsula.experiments.cli import explore_command
+    from peninsula.cli.explore import explore_command
 
     app = typer.Typer()
     app.command()(explore_command)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from peninsula.analysis.exploration import open_results
 from peninsula.cli import app
 from peninsula.experiments.explore import explore
 from peninsula.forecast.across import forecast_across
@@ -16,6 +15,7 @@ from peninsula.forecast.forecasting import forecast_questions
 from peninsula.forecast.questions import load_questions
 from peninsula.scenario.exploration import load_exploration
 from peninsula.scenario.loading import load_scenario
+from peninsula.store.explorations import open_results
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from peninsula.forecast.cli import forecast_command, score_command
+from peninsula.cli.forecast import forecast_command, score_command
 from peninsula.forecast.forecasting import FORECAST_COLUMNS
 
 app = typer.Typer(add_completion=False)

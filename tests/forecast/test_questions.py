@@ -7,13 +7,13 @@ import textwrap
 import pytest
 import yaml
 
+from peninsula.engine.compiled import compile_scenario
 from peninsula.forecast.criteria import Vocabulary
 from peninsula.forecast.questions import (
     QuestionError,
     builtin_question_files,
     load_questions,
 )
-from peninsula.scenario.compiled import compile_scenario
 from peninsula.scenario.loading import load_scenario
 
 GOOD = """\
@@ -55,12 +55,11 @@ def test_shipped_questions_load_and_resolve(vocab):
     assert all(q.resolution is not None for q in qfile.questions)
 
 
-def test_shipped_questions_copy_the_dev_set():
-    from pathlib import Path
-
-    dev_path = Path(__file__).resolve().parents[3] / "shared" / "data" / "questions-dev.yaml"
-    if not dev_path.exists():
-        pytest.skip("the shared development set is not beside this checkout")
+@pytest.mark.shared
+def test_shipped_questions_copy_the_dev_set(shared_dir):
+    dev_path = shared_dir / "data" / "questions-dev.yaml"
+    if not dev_path.is_file():
+        pytest.fail(f"required shared file is missing: {dev_path}", pytrace=False)
     dev = {q["id"]: q for q in yaml.safe_load(dev_path.read_text(encoding="utf-8"))}
     for q in load_questions("korea-2024-questions").questions:
         original = dev[q.id]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 import pytest
-from scale_helpers import CHUNK, FUTURES, MONTHS, SEED, WRITER, same_result, wait_for_lines
+from scale_helpers import CHUNK, FUTURES, MONTHS, SEED, STOP_AT, same_result
 
+from peninsula.engine.compiled import compile_scenario
 from peninsula.experiments.ensemble import run_ensemble
 from peninsula.experiments.parallel import run_identity
-from peninsula.scenario.compiled import compile_scenario
 from peninsula.scenario.loading import load_scenario
 
 
@@ -41,16 +41,7 @@ def assert_same():
 
 
 @pytest.fixture
-def writer_script(tmp_path) -> list[str]:
-    """Command of a subprocess that runs the small flagship into a chunk store.
-
-    Arguments: store path, progress file, executor, workers, pause after each chunk (s).
-    """
-    path = tmp_path / "writer.py"
-    path.write_text(WRITER)
-    return [sys.executable, str(path)]
-
-
-@pytest.fixture
-def wait_lines():
-    return wait_for_lines
+def stop_at() -> list[str]:
+    """Command of a subprocess running a chunked run that stops itself with a signal at a chosen
+    point: append ``SIGNAL POINT N COMMAND ARGS...`` (see ``stop_at.py``)."""
+    return [sys.executable, str(STOP_AT)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
+import faulthandler
 import time
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
@@ -30,59 +31,56 @@ def same_result(a, b) -> None:
             assert x == y, f.name
 
 
-WRITER = textwrap.dedent(f"""
-    import os, sys, time
-    from pathlib import Path
-    from peninsula.experiments.executors import make_executor
-    from peninsula.experiments.parallel import Interrupted, run_ensemble_parallel, run_identity
-    from peninsula.scenario.compiled import compile_scenario
-    from peninsula.scenario.loading import load_scenario
-    from peninsula.store.chunks import ChunkStore
+STOP_AT = Path(__file__).with_name("stop_at.py")
+"""The script a test runs to stop a chunked run at a chosen point (see its module text)."""
 
-    def main():
-        store, progress, executor, workers, pause = sys.argv[1:6]
-        loaded = load_scenario("korea-2024")
-        model = compile_scenario(loaded.scenario, horizon={MONTHS})
-        ident = run_identity(scenario_sha256=loaded.sha256, seed={SEED}, futures={FUTURES},
-                             months={MONTHS}, chunk_size={CHUNK}, record_events=True)
-
-        def on_chunk(chunk, done, total):
-            with open(progress, "a") as f:
-                f.write(f"{{chunk.first}} {{done}}\\n")
-            time.sleep(float(pause))
-
-        try:
-            with ChunkStore(store, ident, resume=True) as st, \\
-                    make_executor(executor, int(workers)) as ex:
-                run_ensemble_parallel(model, {FUTURES}, {SEED}, executor=ex, chunk_size={CHUNK},
-                                      store=st, record_events=True, on_chunk=on_chunk)
-        except Interrupted as exc:
-            print(exc, file=sys.stderr)
-            sys.exit(130)
-        with open(progress, "a") as f:
-            f.write("finished\\n")
-
-    if __name__ == "__main__":
-        main()
-""")
+RESULT_TABLES = ("actors", "actions", "outcome_defs", "outcomes", "paths", "final_dyads",
+                 "final_actors", "events")
+"""Tables of ``results.duckdb`` that hold a run's numbers (with a ``run_id`` column)."""
 
 
-def wait_for_lines(path: Path, n: int, proc, timeout: float = 60) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = path.read_text().splitlines() if path.exists() else []
-        if len(lines) >= n:
-            return lines
-        if proc.poll() is not None:
-            raise AssertionError(f"writer exited early ({proc.returncode}): "
-                                 f"{proc.stderr.read() if proc.stderr else ''}")
-        time.sleep(0.01)
-    raise AssertionError("writer made no progress")
+def same_result_files(a: Path, b: Path) -> None:
+    """Assert two ``results.duckdb`` files hold the same run, row for row (run ids aside)."""
+    import duckdb
+
+    with duckdb.connect(str(a), read_only=True) as x, duckdb.connect(str(b), read_only=True) as y:
+        for table in RESULT_TABLES:
+            query = f"SELECT * EXCLUDE (run_id) FROM {table} ORDER BY ALL"
+            u, v = x.execute(query).fetchnumpy(), y.execute(query).fetchnumpy()
+            assert list(u) == list(v), table
+            for column in u:
+                assert np.array_equal(u[column], v[column]), f"{table}.{column}"
+        query = "SELECT * EXCLUDE (run_id, metadata, created) FROM runs"
+        assert x.execute(query).fetchall() == y.execute(query).fetchall()
 
 
-def slow_pid(item: int) -> tuple[int, int]:
-    """A slow task for the worker-death test: returns the square and the worker's pid."""
+@contextmanager
+def hang_guard(seconds: float = 120):
+    """Fail the test process (tracebacks on stderr) if the block is still running after
+    ``seconds``: a guard against a hang, never a measure of speed (pick a generous time)."""
+    faulthandler.dump_traceback_later(seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+def gated_square(folder: str, item: int) -> tuple[int, int]:
+    """A task for the worker-death test: records its start, waits for the test, then returns
+    the item's square and its worker's pid.
+
+    The record is an empty file ``started-<item>-<pid>`` in ``folder``; the task then waits
+    until the file ``open`` exists there (the test creates it once it has killed a worker), so
+    a worker whose task has a record is, for sure, in the middle of it.
+    """
     import os
 
-    time.sleep(0.4)
-    return item * item, os.getpid()
+    pid = os.getpid()
+    base = Path(folder)
+    (base / f"started-{item}-{pid}").touch()
+    deadline = time.monotonic() + 120  # a hang guard only: the test opens it in well under
+    while not (base / "open").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing opened {base / 'open'}")
+        time.sleep(0.01)
+    return item * item, pid

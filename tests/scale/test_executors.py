@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
+import threading
+import time
 
 import pytest
-from scale_helpers import CHUNK, FUTURES, SEED
+from scale_helpers import CHUNK, FUTURES, SEED, gated_square
 
 from peninsula.experiments.ensemble import run_ensemble
 from peninsula.experiments.executors import (
@@ -95,21 +98,41 @@ def test_killed_dask_worker_loses_no_chunk(korea6, reference, assert_same):
     assert_same(reference, result)
 
 
-def test_task_of_a_killed_dask_worker_is_rerun_elsewhere():
-    """The worker that sent the first result is killed while it runs its next task."""
-    from scale_helpers import slow_pid
+def test_task_of_a_killed_dask_worker_is_rerun_elsewhere(tmp_path):
+    """A worker is killed in the middle of a task, and another worker runs that task again.
 
+    Every task records its start, then waits until the test opens a gate: the test kills the
+    worker of the first recorded task (so, for sure, while it runs it) and only then opens the
+    gate. No timer decides whether the kill lands mid-task.
+    """
     items = list(range(6))
-    seen: dict[int, tuple[int, int]] = {}
-    victim = None
+    killed: dict[str, int] = {}
+
+    def started() -> list[tuple[int, int]]:  # (item, pid) of every task start recorded
+        return [tuple(int(x) for x in p.name.split("-")[1:]) for p in tmp_path.glob("started-*")]
+
+    def kill_a_worker_mid_task() -> None:
+        try:
+            deadline = time.monotonic() + 120  # a hang guard: a task starts within seconds
+            while not started() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if started():
+                item, pid = started()[0]
+                os.kill(pid, signal.SIGKILL)
+                killed.update(item=item, pid=pid)
+        finally:
+            (tmp_path / "open").touch()  # every task may finish now, a rerun included
+
     with DaskExecutor(2, retries=1, in_flight=4) as executor:
-        for item, (square, pid) in executor.map_unordered(slow_pid, items):
-            seen[item] = (square, pid)
-            if victim is None:
-                victim = pid
-                os.kill(victim, signal.SIGKILL)
-                killed_at = len(seen)
+        workers = set(executor.worker_pids().values())
+        killer = threading.Thread(target=kill_a_worker_mid_task, daemon=True)
+        killer.start()
+        seen = dict(executor.map_unordered(functools.partial(gated_square, str(tmp_path)),
+                                           items))
+        killer.join(timeout=120)
+    assert killed, "no task was seen starting"
+    assert killed["pid"] in workers
     assert sorted(seen) == items and all(s == i * i for i, (s, _) in seen.items())
-    after_kill = [pid for i, (_, pid) in list(seen.items())[killed_at:]]
-    assert victim not in after_kill  # its running task was rerun by another worker
-    assert len(after_kill) == len(items) - 1
+    assert killed["pid"] not in {pid for _, pid in seen.values()}  # no result of the dead one
+    reruns = {pid for item, pid in started() if item == killed["item"]} - {killed["pid"]}
+    assert reruns and seen[killed["item"]][1] in reruns  # its task was run again, elsewhere

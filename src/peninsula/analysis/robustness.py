@@ -2,7 +2,9 @@
 
 Input is an outcome matrix ``value[lever, sample]``: one row per lever (policy
 option of the focal actor), one column per sampled future (the same futures for
-every lever, so columns are comparable). Everything here is plain NumPy.
+every lever, so columns are comparable). Everything here is plain NumPy;
+:func:`robustness_of` applies it to a stored exploration (policies x samples) for one outcome
+or a weighted objective.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from typing import Literal
 
 import numpy as np
 
+from peninsula.store.explorations import ExplorationResults, ResultsError
+
 __all__ = [
     "LeverRobustness",
     "RobustnessTable",
+    "parse_objective",
     "regret_matrix",
     "robustness",
+    "robustness_of",
     "weighted_objective",
 ]
 
@@ -311,18 +317,76 @@ def weighted_objective(
             shape = x.shape
         elif x.shape != shape:
             raise ValueError(f"outcome {key!r} has shape {x.shape}, expected {shape}")
-        better_high = orient.get(key, True)
-        if normalize == "minmax":
-            lo, hi = float(x.min()), float(x.max())
-            if hi > lo:
-                u = (x - lo) / (hi - lo)
-                if not better_high:
-                    u = 1.0 - u
-            else:
-                u = np.zeros_like(x)
-        else:
-            u = x if better_high else -x
-        term = (w[key] / total) * u
+        term = (w[key] / total) * _utility(x, orient.get(key, True), normalize)
         combined = term if combined is None else combined + term
     assert combined is not None
     return combined
+
+
+def _utility(x: np.ndarray, better_high: bool, normalize: str) -> np.ndarray:
+    """One outcome matrix oriented higher-is-better, min-max scaled to [0, 1] if asked."""
+    if normalize != "minmax":
+        return x if better_high else -x
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo:
+        return np.zeros_like(x)
+    u = (x - lo) / (hi - lo)
+    return u if better_high else 1.0 - u
+
+
+# --------------------------------------------------------------------------- explorations
+
+
+def parse_objective(text: str) -> tuple[dict[str, float], dict[str, bool]]:
+    """Parse ``war_on_peninsula=3,limited_clash=1,+inter_korean_talks=1``.
+
+    Each term is ``outcome=weight``; a leading ``+`` marks an outcome to maximise (the others
+    are minimised).
+    """
+    weights: dict[str, float] = {}
+    higher: dict[str, bool] = {}
+    for term in text.split(","):
+        term = term.strip()
+        if not term:
+            continue
+        if "=" not in term:
+            raise ResultsError(f"objective term {term!r}: expected outcome=weight")
+        name, _, weight = term.partition("=")
+        name = name.strip()
+        maximise = name.startswith("+")
+        name = name.lstrip("+-").strip()
+        try:
+            w = float(weight)
+        except ValueError:
+            raise ResultsError(f"objective term {term!r}: the weight is not a number") from None
+        if w < 0:
+            raise ResultsError(f"objective term {term!r}: weights must be >= 0 "
+                               "(mark outcomes to maximise with a leading '+')")
+        weights[name] = w
+        higher[name] = maximise
+    if not weights:
+        raise ResultsError("the objective names no outcome")
+    return weights, higher
+
+
+def robustness_of(res: ExplorationResults, *, outcome: str | None = None,
+                  objective: str | Mapping[str, float] | None = None,
+                  higher_is_better: bool = False, tolerance: float = 0.01) -> RobustnessTable:
+    """Robustness of every policy over the samples for one outcome or a weighted objective.
+
+    ``objective`` (text as in :func:`parse_objective`, or weights to minimise) combines
+    outcomes min-max scaled into a higher-is-better score; ``tolerance`` is in outcome units
+    (probability points for a binary outcome) or on that score's 0..1 scale.
+    """
+    names = res.policy_labels
+    if objective:
+        if isinstance(objective, str):
+            weights, higher = parse_objective(objective)
+        else:
+            weights, higher = dict(objective), {k: False for k in objective}
+        matrices = {k: res.value[:, :, res.outcome_index(k)] for k in weights}
+        score = weighted_objective(matrices, weights, higher_is_better=higher)
+        return robustness(score, lever_names=names, higher_is_better=True, tolerance=tolerance)
+    index = res.outcome_index(outcome or res.default_outcome)
+    return robustness(res.value[:, :, index], lever_names=names,
+                      higher_is_better=higher_is_better, tolerance=tolerance)

@@ -1,16 +1,19 @@
-"""Variance-based (Sobol) sensitivity analysis on plain arrays, via SALib.
+"""Variance-based (Sobol) sensitivity analysis, on plain arrays and on a stored exploration.
 
 Two steps, kept apart as in SALib's ``sample`` / ``analyze`` trees:
 
-1. :func:`sobol_design` builds the Saltelli cross-sampled design (Sobol'
-   low-discrepancy base sequence) in the unit cube and scales it to the
+1. :func:`peninsula.experiments.sampling.sobol_design` builds the Saltelli cross-sampled
+   design (Sobol' low-discrepancy base sequence) in the unit cube and scales it to the
    parameter bounds. The caller runs the model once per row.
-2. :func:`sobol_indices` takes the outputs, aligned row by row with the design,
-   and returns first-order and total indices with bootstrap confidence
-   intervals.
+2. :func:`sobol_indices` takes the outputs, aligned row by row with the design, and returns
+   first-order and total indices with bootstrap confidence intervals.
 
-SALib is an optional dependency (``pip install 'peninsula[analysis]'``); it is
-imported only when one of these functions is called.
+On a stored exploration, :func:`sensitivity` gives the Sobol indices of one outcome (when it
+was run with the ``sobol`` sampler) and :func:`screening` the rank correlations of each
+uncertainty with it (any sampler).
+
+SALib is an optional dependency (``pip install 'peninsula[analysis]'``); it is imported only
+when the indices are computed.
 """
 
 from __future__ import annotations
@@ -20,68 +23,28 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.stats import rankdata
+
+from peninsula.experiments.sampling import SALIB_HINT, check_problem
+from peninsula.store.explorations import ExplorationResults
 
 __all__ = [
     "ParameterSensitivity",
-    "SobolDesign",
+    "Sensitivity",
     "SobolResult",
-    "sobol_design",
+    "screening",
+    "sensitivity",
     "sobol_indices",
 ]
 
-_EXTRA_HINT = (
-    "Sobol sensitivity analysis needs SALib, which is an optional dependency of "
-    "Peninsula. Install it with: pip install 'peninsula[analysis]'"
-)
 
-
-def _import_salib() -> tuple[Any, Any]:
-    """Import SALib's Sobol sampler and analyser, or fail with an install hint."""
+def _import_salib_analyzer() -> Any:
+    """Import SALib's Sobol analyser, or fail with an install hint."""
     try:
         from SALib.analyze import sobol as salib_analyze
-        from SALib.sample import sobol as salib_sample
     except ImportError as exc:
-        raise ImportError(_EXTRA_HINT) from exc
-    return salib_sample, salib_analyze
-
-
-@dataclass(frozen=True)
-class SobolDesign:
-    """A Saltelli/Sobol design, one row per model evaluation.
-
-    Attributes
-    ----------
-    names : tuple of str
-        Parameter names, in column order.
-    bounds : tuple of (float, float)
-        Lower and upper bound of each parameter.
-    unit : numpy.ndarray
-        Design in the unit cube, shape ``(n_rows, D)``.
-    values : numpy.ndarray
-        The same design scaled to ``bounds``, shape ``(n_rows, D)``; run the
-        model on these rows.
-    n_base : int
-        Base sample size ``N`` (a power of two).
-    calc_second_order : bool
-        Whether the design supports second-order indices; then
-        ``n_rows = N * (2D + 2)``, otherwise ``n_rows = N * (D + 2)``.
-    seed : int or None
-        Seed of the scrambled Sobol' sequence (``None``: fresh OS entropy).
-
-    """
-
-    names: tuple[str, ...]
-    bounds: tuple[tuple[float, float], ...]
-    unit: np.ndarray
-    values: np.ndarray
-    n_base: int
-    calc_second_order: bool
-    seed: int | None
-
-    @property
-    def n_rows(self) -> int:
-        """Number of model evaluations the design asks for."""
-        return int(self.values.shape[0])
+        raise ImportError(SALIB_HINT) from exc
+    return salib_analyze
 
 
 @dataclass(frozen=True)
@@ -144,32 +107,6 @@ class SobolResult:
         raise KeyError(name)
 
 
-def _check_problem(
-    names: Sequence[str], bounds: Sequence[Sequence[float]]
-) -> tuple[tuple[str, ...], tuple[tuple[float, float], ...]]:
-    names_t = tuple(str(n) for n in names)
-    if not names_t:
-        raise ValueError("at least one parameter name is required")
-    if len(set(names_t)) != len(names_t):
-        raise ValueError(f"parameter names must be unique, got {names_t}")
-    if len(bounds) != len(names_t):
-        raise ValueError(
-            f"got {len(names_t)} parameter names but {len(bounds)} bounds; "
-            "give one (lower, upper) pair per parameter"
-        )
-    bounds_t: list[tuple[float, float]] = []
-    for name, b in zip(names_t, bounds, strict=True):
-        if len(b) != 2:
-            raise ValueError(f"bounds of {name!r} must be a (lower, upper) pair, got {b!r}")
-        lo, hi = float(b[0]), float(b[1])
-        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            raise ValueError(
-                f"bounds of {name!r} must be finite with lower < upper, got ({lo}, {hi})"
-            )
-        bounds_t.append((lo, hi))
-    return names_t, tuple(bounds_t)
-
-
 def _salib_seed(seed: int | None) -> int:
     """Map a user seed to a non-zero integer for SALib's bootstrap.
 
@@ -180,106 +117,6 @@ def _salib_seed(seed: int | None) -> int:
     """
     state = np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0]
     return int(state) + 1
-
-
-def sobol_design(
-    names: Sequence[str],
-    bounds: Sequence[Sequence[float]],
-    n_base: int,
-    *,
-    calc_second_order: bool = False,
-    seed: int | None = 0,
-    scramble: bool = True,
-) -> SobolDesign:
-    """Build a Saltelli cross-sampled design from a Sobol' sequence.
-
-    The design is drawn in the unit cube with ``SALib.sample.sobol.sample``
-    and scaled linearly to ``bounds``; for a non-uniform parameter, map the
-    ``unit`` column through that distribution's inverse CDF instead.
-
-    Parameters
-    ----------
-    names : sequence of str
-        Parameter names, one per column.
-    bounds : sequence of (float, float)
-        Lower and upper bound of each parameter.
-    n_base : int
-        Base sample size ``N``; must be a power of two (the balance properties
-        of Sobol' sequences hold only then).
-    calc_second_order : bool, optional
-        Also build the rows needed for second-order indices. The design then
-        has ``N * (2D + 2)`` rows instead of ``N * (D + 2)``.
-    seed : int or None, optional
-        Seed of the scrambled sequence; ``0`` is a valid seed. ``None`` draws
-        fresh entropy and the design is then not reproducible.
-    scramble : bool, optional
-        Owen-scramble the Sobol' sequence (default ``True``).
-
-    Returns
-    -------
-    SobolDesign
-        The design in the unit cube and in parameter units.
-
-    Raises
-    ------
-    ValueError
-        If names and bounds disagree, a bound is invalid, or ``n_base`` is not
-        a positive power of two.
-    ImportError
-        If SALib is not installed.
-
-    Notes
-    -----
-    Pass the same ``calc_second_order`` to :func:`sobol_indices`: for some
-    ``N`` and ``D`` both row counts are possible and the analyser cannot tell
-    the designs apart.
-
-    References
-    ----------
-    .. [1] Sobol', I. M. (1967). On the distribution of points in a cube and
-       the approximate evaluation of integrals. USSR Computational Mathematics
-       and Mathematical Physics, 7(4), 86-112.
-    .. [2] Saltelli, A. (2002). Making best use of model evaluations to compute
-       sensitivity indices. Computer Physics Communications, 145(2), 280-297.
-    .. [3] Saltelli, A., Annoni, P., Azzini, I., Campolongo, F., Ratto, M., &
-       Tarantola, S. (2010). Variance based sensitivity analysis of model
-       output. Design and estimator for the total sensitivity index. Computer
-       Physics Communications, 181(2), 259-270.
-    .. [4] Owen, A. B. (2020). On dropping the first Sobol' point.
-       arXiv:2008.08051.
-
-    """
-    names_t, bounds_t = _check_problem(names, bounds)
-    n_base = int(n_base)
-    if n_base < 2 or n_base & (n_base - 1) != 0:
-        lower = 1 << max(1, n_base.bit_length() - 1)
-        raise ValueError(
-            f"n_base must be a power of two >= 2 for a balanced Sobol' sequence, got {n_base}; "
-            f"try {lower} or {lower * 2}"
-        )
-    salib_sample, _ = _import_salib()
-    d = len(names_t)
-    problem = {"num_vars": d, "names": list(names_t), "bounds": [[0.0, 1.0]] * d}
-    unit = np.asarray(
-        salib_sample.sample(
-            problem, n_base, calc_second_order=calc_second_order, scramble=scramble, seed=seed
-        ),
-        dtype=float,
-    )
-    lo = np.array([b[0] for b in bounds_t])
-    hi = np.array([b[1] for b in bounds_t])
-    values = lo + unit * (hi - lo)
-    unit.setflags(write=False)
-    values.setflags(write=False)
-    return SobolDesign(
-        names=names_t,
-        bounds=bounds_t,
-        unit=unit,
-        values=values,
-        n_base=n_base,
-        calc_second_order=calc_second_order,
-        seed=seed,
-    )
 
 
 def _infer_n_base(n_rows: int, d: int, calc_second_order: bool) -> int:
@@ -323,7 +160,7 @@ def sobol_indices(
         estimators depend on the outputs alone).
     design_outputs : array_like, shape (n_rows,)
         Model output for each design row, in design order (see
-        :func:`sobol_design`).
+        :func:`~peninsula.experiments.sampling.sobol_design`).
     calc_second_order : bool, optional
         Whether the design was built with second-order rows; also returns
         second-order indices when ``True``.
@@ -376,7 +213,7 @@ def sobol_indices(
        2(9), 97.
 
     """
-    names_t, _ = _check_problem(names, bounds)
+    names_t, _ = check_problem(names, bounds)
     y = np.asarray(design_outputs, dtype=float)
     if y.ndim == 2 and 1 in y.shape:
         y = y.reshape(-1)
@@ -396,7 +233,7 @@ def sobol_indices(
     if num_resamples < 2:
         raise ValueError(f"num_resamples must be >= 2, got {num_resamples}")
 
-    _, salib_analyze = _import_salib()
+    salib_analyze = _import_salib_analyzer()
     problem = {"num_vars": d, "names": list(names_t), "bounds": [[0.0, 1.0]] * d}
     si = salib_analyze.analyze(
         problem,
@@ -430,3 +267,97 @@ def sobol_indices(
         S2=s2,
         S2_conf=s2_conf,
     )
+
+
+# --------------------------------------------------------------------------- explorations
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Sobol indices of one outcome, or why they could not be computed."""
+
+    outcome: str
+    label: str
+    names: tuple[str, ...]
+    S1: np.ndarray | None
+    S1_conf: np.ndarray | None
+    ST: np.ndarray | None
+    ST_conf: np.ndarray | None
+    noise_share: float | None
+    message: str | None = None
+
+
+def _outcome_per_sample(res: ExplorationResults, index: int, policy: int | None) -> np.ndarray:
+    if policy is None:
+        return res.value[:, :, index].mean(axis=0)
+    return res.value[policy, :, index]
+
+
+def sensitivity(res: ExplorationResults, outcome: str, *,
+                policy: str | None = None, seed: int = 0) -> Sensitivity:
+    """First-order and total Sobol indices of ``outcome`` (averaged over policies by default).
+
+    Needs an exploration run with ``--sampler sobol``; otherwise the result carries a message
+    and no indices. ``noise_share`` estimates the part of the output variance that is Monte
+    Carlo noise of the finite ensemble (``mean p(1-p)/futures`` over the variance), which
+    inflates total indices by about that much.
+    """
+    index = res.outcome_index(outcome)
+    meta = res.outcomes[index]
+    names = tuple(res.names)
+
+    def empty(message: str) -> Sensitivity:
+        return Sensitivity(meta["id"], meta["label"], names, None, None, None, None, None,
+                           message)
+
+    sampler = res.metadata.get("sampler")
+    if sampler != "sobol":
+        return empty(f"Sobol indices need an exploration run with --sampler sobol (this one "
+                     f"used {sampler}); the chart shows rank correlations instead")
+    p_index = res.policy_index(policy)
+    y = _outcome_per_sample(res, index, p_index)
+    if np.ptp(y) == 0.0:
+        return empty(f"{meta['id']} is the same in every sample ({y[0]:.3g}); its indices "
+                     "are undefined")
+    try:
+        result = sobol_indices(names, [(0.0, 1.0)] * len(names), y,
+                               calc_second_order=bool(res.metadata.get("calc_second_order")),
+                               seed=seed)
+    except ValueError as exc:
+        return empty(str(exc))
+    noise = None
+    if meta["kind"] == "binary":
+        per_policy = res.value[:, :, index] if p_index is None else res.value[[p_index], :, index]
+        mc_var = float(np.mean(per_policy * (1 - per_policy)) / res.futures
+                       / per_policy.shape[0])
+        total = float(np.var(y, ddof=1))
+        noise = min(1.0, mc_var / total) if total > 0 else None
+    return Sensitivity(
+        meta["id"], meta["label"], names,
+        np.array([p.S1 for p in result.parameters]),
+        np.array([p.S1_conf for p in result.parameters]),
+        np.array([p.ST for p in result.parameters]),
+        np.array([p.ST_conf for p in result.parameters]),
+        noise,
+    )
+
+
+def screening(res: ExplorationResults, outcome: str, *, policy: str | None = None) -> np.ndarray:
+    """Spearman rank correlation of each uncertainty with ``outcome`` (any sampler).
+
+    A screening measure for designs that do not allow Sobol indices: it sees monotone effects
+    only, and no interactions.
+    """
+    index = res.outcome_index(outcome)
+    y = _outcome_per_sample(res, index, res.policy_index(policy))
+    if np.ptp(y) == 0.0 or res.samples.shape[0] < 3:
+        return np.zeros(res.samples.shape[1])
+    ry = rankdata(y)
+    rho = []
+    for j in range(res.samples.shape[1]):
+        rx = rankdata(res.samples[:, j])
+        if np.ptp(rx) == 0:
+            rho.append(0.0)
+            continue
+        rho.append(float(np.corrcoef(rx, ry)[0, 1]))
+    return np.array(rho)

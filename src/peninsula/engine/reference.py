@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from peninsula.engine.compiled import CompiledScenario
 from peninsula.engine.draws import CHOICE, SHOCK, SIGN, ChunkDraws
-from peninsula.scenario.compiled import CompiledScenario
-from peninsula.scenario.model import month_index
+from peninsula.scenario.model import Action, Preconditions, month_index
 
 
 @dataclass
@@ -137,25 +137,10 @@ def _static_reasons(model: CompiledScenario, look: _Lookup, i: int, j: int, k: i
     return reasons
 
 
-def _reasons(model: CompiledScenario, s: FutureState, i: int, j: int, k: int,
-             month: int) -> list[str]:
-    if k == 0:
-        return []
-    look = _lookup(model)
-    key = (i, j, k)
-    if key not in look.static:
-        look.static[key] = _static_reasons(model, look, i, j, k)
-    reasons = list(look.static[key])
-    if reasons:
-        return reasons
-    action = model.scenario.actions[k]
-    pre = action.preconditions
-    src, tgt = look.codes[i], look.codes[j]
-    triple = (action.id, src, tgt)
-    if triple in look.unlock_months:
-        opens = look.unlock_months[triple]
-        if opens is None or month < opens:
-            reasons.append("locked until an exogenous event")
+def _capability_reasons(pre: Preconditions, s: FutureState, i: int, j: int, src: str,
+                        tgt: str) -> list[str]:
+    """Relation, capability and commitment preconditions."""
+    reasons = []
     rel = s.relation[i][j]
     if pre.min_relation is not None and rel < pre.min_relation:
         reasons.append(f"relation {rel:.2f} below {pre.min_relation}")
@@ -166,12 +151,19 @@ def _reasons(model: CompiledScenario, s: FutureState, i: int, j: int, k: int,
     if (pre.min_commitment_from_target is not None
             and s.commitment[j][i] < pre.min_commitment_from_target):
         reasons.append(f"{tgt} is not committed to {src}")
-    if pre.max_commitment is not None and max(s.commitment[i][j], s.commitment[j][i]) > \
-            pre.max_commitment:
+    bond = max(s.commitment[i][j], s.commitment[j][i])
+    if pre.max_commitment is not None and bond > pre.max_commitment:
         reasons.append("already bound by a commitment")
-    if pre.min_commitment_between is not None and max(s.commitment[i][j], s.commitment[j][i]) < \
-            pre.min_commitment_between:
+    if pre.min_commitment_between is not None and bond < pre.min_commitment_between:
         reasons.append("not yet tied by military cooperation")
+    return reasons
+
+
+def _escalation_reasons(model: CompiledScenario, action: Action, s: FutureState, i: int,
+                        j: int, src: str, tgt: str) -> list[str]:
+    """The ladder, minimum rungs, crises and allies already fighting."""
+    pre = action.preconditions
+    reasons = []
     if pre.min_rung is not None and s.rung[i][j] < pre.min_rung:
         reasons.append(f"escalation rung below {pre.min_rung}")
     ceiling = max(model.free_rung, math.floor(s.rung[i][j]) + model.max_rung_step)
@@ -185,15 +177,46 @@ def _reasons(model: CompiledScenario, s: FutureState, i: int, j: int, k: int,
         embattled = any(
             s.commitment[i][m] >= pre.ally_min_commitment
             and s.rung[m][j] >= pre.ally_in_conflict_rung
-            for m in range(len(look.codes))
+            for m in range(len(s.rung))
         )
         if not embattled:
             reasons.append(f"no ally of {src} is fighting {tgt}")
-    if pre.once_per_pair and (action.id, min(i, j), max(i, j)) in s.done:
+    return reasons
+
+
+def _history_reasons(action: Action, s: FutureState, i: int, j: int) -> list[str]:
+    """Once-per-pair actions already done, and prior actions still missing."""
+    pre = action.preconditions
+    pair = (min(i, j), max(i, j))
+    reasons = []
+    if pre.once_per_pair and (action.id, *pair) in s.done:
         reasons.append("already done in this pair")
-    for prior in pre.requires_prior:
-        if (prior, min(i, j), max(i, j)) not in s.done:
-            reasons.append(f"requires a prior {prior}")
+    reasons.extend(f"requires a prior {prior}" for prior in pre.requires_prior
+                   if (prior, *pair) not in s.done)
+    return reasons
+
+
+def _reasons(model: CompiledScenario, s: FutureState, i: int, j: int, k: int,
+             month: int) -> list[str]:
+    if k == 0:
+        return []
+    look = _lookup(model)
+    key = (i, j, k)
+    if key not in look.static:
+        look.static[key] = _static_reasons(model, look, i, j, k)
+    reasons = list(look.static[key])
+    if reasons:
+        return reasons
+    action = model.scenario.actions[k]
+    src, tgt = look.codes[i], look.codes[j]
+    triple = (action.id, src, tgt)
+    if triple in look.unlock_months:
+        opens = look.unlock_months[triple]
+        if opens is None or month < opens:
+            reasons.append("locked until an exogenous event")
+    reasons += _capability_reasons(action.preconditions, s, i, j, src, tgt)
+    reasons += _escalation_reasons(model, action, s, i, j, src, tgt)
+    reasons += _history_reasons(action, s, i, j)
     return reasons
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from peninsula.engine.compiled import CompiledScenario
 from peninsula.engine.draws import CHOICE, SHOCK, SIGN, ChunkDraws
 from peninsula.engine.results import EventStream, SimulationResult
-from peninsula.scenario.compiled import CompiledScenario
 
 
 @dataclass
@@ -271,7 +271,8 @@ class OutcomeTracker:
         self.quarter_rung = np.zeros((n, -(-months // 3)), dtype=np.int8)
         self.action_totals = np.zeros(a * model.n_actions * a, dtype=np.int64)
         self._col = {row: c for c, row in enumerate(out.binary)}
-        self._flat_masks = out.action_masks.reshape(len(out.action_rows), -1)
+        # the width is explicit: with no action outcome the masks are empty and -1 is ambiguous
+        self._flat_masks = out.action_masks.reshape(len(out.action_rows), model.n_actions * a * a)
         self._pair_offset = np.arange(a * a).reshape(a, a)
 
     def observe(self, month: int, choice: np.ndarray, state: EnsembleState) -> None:

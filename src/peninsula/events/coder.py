@@ -228,7 +228,7 @@ class DictionaryCoder:
         mentions.sort(key=lambda m: m.start)
         return mentions, last_country
 
-    def _events(self, doc, sent, index: int, line: int, day: date,  # noqa: ANN001
+    def _events(self, doc, sent, index: int, line: int, day: date,  # noqa: ANN001, C901 - the word-pattern coder, to be replaced by a parser (issue 14)
                 mentions: list[Mention], hits: list[tuple[int, int, int]],
                 ) -> Iterable[CodedEvent]:
         consumed: set[int] = set()

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from peninsula.engine.compiled import CompiledScenario
 from peninsula.engine.draws import FUTURES_PER_BLOCK, ChunkDraws
 from peninsula.engine.results import SimulationResult
 from peninsula.engine.vectorised import simulate_chunk
-from peninsula.scenario.compiled import CompiledScenario
 
 DEFAULT_CHUNK = 2000
 """Futures per chunk: large enough to amortise NumPy overhead, small enough to stay in cache."""

@@ -25,10 +25,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -89,9 +92,6 @@ class LocalExecutor(Executor):
 
 def _check_spawnable() -> None:
     """Spawned workers re-import ``__main__`` by its path: it must be a real file (or none)."""
-    import sys
-    from pathlib import Path
-
     path = getattr(sys.modules.get("__main__"), "__file__", None)
     if path is not None and not Path(path).exists():
         raise ExecutorError(f"worker processes cannot start from {path}: run a script file or "
@@ -150,7 +150,6 @@ class ProcessExecutor(Executor):
         """Submit items a few at a time; yield each result as it arrives."""
         if self._pool is None:
             raise ExecutorError("use the executor in a 'with' block")
-        from concurrent.futures.process import BrokenProcessPool
 
         queue = iter(items)
         pending: dict[Future, Any] = {}

@@ -27,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from peninsula import __version__
+from peninsula._version import __version__
+from peninsula.engine.compiled import CompiledScenario, compile_scenario
 from peninsula.engine.draws import FUTURES_PER_BLOCK
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
+from peninsula.experiments.executors import make_executor
 from peninsula.experiments.sampling import Design, sample, sample_seed
-from peninsula.scenario.compiled import CompiledScenario, compile_scenario
 from peninsula.scenario.exploration import ExplorationSpec, exploration_problems
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
 from peninsula.store.explorations import FILE_NAME, ExplorationWriter, finished_samples
@@ -123,6 +124,7 @@ def plan_exploration(loaded: LoadedScenario, spec: ExplorationSpec, *, samples: 
         "experiments": design.n_samples * len(policies),
         "version": __version__,
         "start_month": loaded.scenario.start,
+        "default_outcome": loaded.scenario.primary_outcome,
         "n_base": design.n_base,
         "calc_second_order": design.calc_second_order,
         "futures_per_block": FUTURES_PER_BLOCK,
@@ -254,8 +256,6 @@ def _evaluate(plan: ExplorationPlan, workers: int,
         for item in args:
             yield _run_samples(*item, on_progress=on_progress)
         return
-    from peninsula.experiments.executors import make_executor
-
     per_batch = [(b - a) * len(plan.policies) * plan.futures * plan.months for a, b in batches]
     ready: dict[int, _Rows] = {}
     next_index = 0

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from peninsula import __version__
+from peninsula._version import __version__
+from peninsula.engine.compiled import CompiledScenario
 from peninsula.engine.draws import FUTURES_PER_BLOCK, ChunkDraws
 from peninsula.engine.results import EventStream, SimulationResult
 from peninsula.engine.vectorised import simulate_chunk
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, Chunk, plan_chunks
 from peninsula.experiments.executors import Executor
-from peninsula.scenario.compiled import CompiledScenario
 
 PER_FUTURE = ("first_month", "count", "value", "quarter_rung", "final_relation", "final_rung",
               "final_commitment", "final_arms", "final_nuclear")
@@ -213,6 +213,8 @@ def run_ensemble_parallel(
         stream.close()
         executor.close(cancel=True)
         if store is not None:
+            # count what the store holds: Ctrl-C may land between a commit and the tally
+            done = len(store.done() & set(range(len(chunks))))
             where = f"the {done} finished chunks of {len(chunks)} are kept in {store.path}"
             how = "run the same command again with --resume to finish"
         else:

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from peninsula import __version__
+from peninsula._version import __version__
+from peninsula.engine.compiled import CompiledScenario, compile_scenario
 from peninsula.engine.draws import FUTURES_PER_BLOCK
 from peninsula.engine.results import SimulationResult
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
-from peninsula.scenario.compiled import CompiledScenario, compile_scenario
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
 
 
@@ -48,13 +48,25 @@ class Run:
     model: CompiledScenario
     result: SimulationResult
 
+    @property
+    def outcome_ids(self) -> list[str]:
+        """Outcome ids in the scenario's order: the columns of :meth:`outcome_matrix`."""
+        return list(self.model.outcomes.ids)
+
     def binary_indicators(self) -> np.ndarray:
         """``(n, n_binary)`` 0/1: whether each binary outcome occurred in each future."""
         return (self.result.first_month >= 0).astype(np.float64)
 
     def outcome_matrix(self) -> np.ndarray:
-        """``(n, n_outcomes)``: binary indicators, then continuous values, per future."""
-        return np.concatenate([self.binary_indicators(), self.result.value], axis=1)
+        """``(n, n_outcomes)`` per future, columns in the order of :attr:`outcome_ids`.
+
+        A binary outcome's column holds 0/1 (did it occur), a continuous one its value.
+        """
+        out = self.model.outcomes
+        matrix = np.empty((self.result.n_futures, len(out.ids)), dtype=np.float64)
+        matrix[:, out.binary] = self.binary_indicators()
+        matrix[:, out.continuous] = self.result.value
+        return matrix
 
 
 def claim_overrides(loaded: LoadedScenario, claims_off: Sequence[str]) -> dict:
@@ -95,16 +107,36 @@ def run_scenario(
     on_progress: Callable[[int], None] | None = None,
 ) -> Run:
     """Simulate a scenario and describe the run."""
-    if futures < 1:
-        raise ValueError("--futures must be at least 1")
-    if months is not None and months < 1:
-        raise ValueError("--months must be at least 1")
+    check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)
     prepared, applied = prepare(loaded, claims_off=claims_off, shocks=shocks, overrides=overrides)
     model = compile_scenario(prepared.scenario, horizon=months)
     started = time.perf_counter()
     result = run_ensemble(model, futures, seed, chunk_size=chunk_size,
                           record_events=record_events, on_progress=on_progress)
-    metadata = RunMetadata(
+    metadata = describe_run(loaded, prepared, model, futures=futures, seed=seed,
+                            chunk_size=chunk_size, claims_off=claims_off, overrides=applied,
+                            elapsed=time.perf_counter() - started)
+    return Run(metadata=metadata, model=model, result=result)
+
+
+def check_size(*, futures: int, months: int | None = None, seed: int = 0,
+               chunk_size: int = DEFAULT_CHUNK) -> None:
+    """Refuse sizes a run cannot have, in the library's words (``futures must be ≥ 1``)."""
+    if futures < 1:
+        raise ValueError(f"futures must be ≥ 1, got {futures}")
+    if months is not None and months < 1:
+        raise ValueError(f"months must be ≥ 1, got {months}")
+    if seed < 0:
+        raise ValueError(f"seed must be ≥ 0, got {seed}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be ≥ 1, got {chunk_size}")
+
+
+def describe_run(loaded: LoadedScenario, prepared: LoadedScenario, model: CompiledScenario, *,
+                 futures: int, seed: int, chunk_size: int, claims_off: Sequence[str] = (),
+                 overrides: dict | None = None, elapsed: float = 0.0) -> RunMetadata:
+    """The metadata of a finished run (the only place a :class:`RunMetadata` is built)."""
+    return RunMetadata(
         scenario=loaded.scenario.name,
         scenario_sha256=prepared.sha256,
         seed=seed,
@@ -115,8 +147,7 @@ def run_scenario(
         chunk_size=chunk_size,
         shocks=model.shocks_enabled,
         claims_off=list(claims_off),
-        overrides=applied,
+        overrides=dict(overrides or {}),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        elapsed_seconds=round(time.perf_counter() - started, 3),
+        elapsed_seconds=round(elapsed, 3),
     )
-    return Run(metadata=metadata, model=model, result=result)

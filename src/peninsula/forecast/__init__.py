@@ -2,7 +2,7 @@
 
 :mod:`~peninsula.forecast.criteria` is the criterion language, :mod:`~peninsula.forecast.questions`
 the questions file, :mod:`~peninsula.forecast.forecasting` probabilities, forecast files and
-scoring, and :mod:`~peninsula.forecast.cli` the ``forecast`` and ``score`` commands.
+scoring, and :mod:`peninsula.cli.forecast` the ``forecast`` and ``score`` commands.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ A single scenario gives one probability from one set of guesses; an exploration
 experiment (sample x policy) is run again with its own parameters and seed, the questions'
 criteria are evaluated on its futures, and the probabilities are averaged over the samples, per
 policy and for all policies together, with intervals that account for futures sharing a
-sample's parameters (:func:`peninsula.analysis.exploration.pooled_probability`).
+sample's parameters (:func:`peninsula.analysis.policies.pooled_probability`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from peninsula import __version__
-from peninsula.analysis.exploration import open_results, pooled_probability
+from peninsula._version import __version__
+from peninsula.analysis.policies import pooled_probability
 from peninsula.forecast.forecasting import ForecastSet, QuestionForecast, forecast_questions
 from peninsula.forecast.questions import QuestionFile
 from peninsula.scenario.loading import load_scenario
+from peninsula.store.explorations import open_results
 
 
 @dataclass

@@ -45,8 +45,8 @@ from peninsula.scenario.cameo import plover_type_for
 from peninsula.scenario.model import month_index
 
 if TYPE_CHECKING:
+    from peninsula.engine.compiled import CompiledScenario
     from peninsula.experiments.runs import Run
-    from peninsula.scenario.compiled import CompiledScenario
 
 __all__ = [
     "KINDS",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from peninsula import __version__
+from peninsula._version import __version__
 from peninsula.analysis.intervals import wilson_interval
 from peninsula.analysis.scoring import (
     LOG_SCORE_EPS,
@@ -33,10 +33,10 @@ from peninsula.analysis.scoring import (
     log_score,
     murphy_decomposition,
 )
+from peninsula.engine.compiled import compile_scenario
 from peninsula.experiments.runs import run_scenario
 from peninsula.forecast.criteria import Evidence, Vocabulary
 from peninsula.forecast.questions import PreparedQuestion, Question, QuestionFile
-from peninsula.scenario.compiled import compile_scenario
 from peninsula.scenario.loading import LoadedScenario
 
 __all__ = [

@@ -4,7 +4,8 @@ The page embeds plotly.js inline (no network needed to open it), the findings in
 the charts: outcome probabilities per policy, the robustness table, a sensitivity chart, PRIM
 boxes, fan charts of the escalation rung over time and the relation network of the actors at
 the start and at the horizon (edge colour = relation, width = commitment; NetworkX places the
-nodes). Figures are computed by :mod:`peninsula.analysis.exploration`; this module only draws.
+nodes). Figures are computed by the modules of :mod:`peninsula.analysis` from results read by
+:mod:`peninsula.store.explorations`; this module only draws.
 """
 
 from __future__ import annotations
@@ -16,21 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from peninsula import __version__
-from peninsula.analysis.exploration import (
-    Discovery,
-    ExplorationResults,
-    Sensitivity,
-    discover,
-    fan_quantiles,
-    headlines,
-    network,
-    policy_probabilities,
-    robustness_of,
-    screening,
-    sensitivity,
-)
-from peninsula.analysis.robustness import RobustnessTable
+from peninsula._version import __version__
+from peninsula.analysis.discovery import Discovery, discover
+from peninsula.analysis.headlines import headlines
+from peninsula.analysis.paths import fan_quantiles, network
+from peninsula.analysis.policies import policy_probabilities
+from peninsula.analysis.robustness import RobustnessTable, robustness_of
+from peninsula.analysis.sensitivity import Sensitivity, screening, sensitivity
+from peninsula.store.explorations import ExplorationResults
 
 __all__ = ["render_exploration_report", "render_run_report", "write_report"]
 
@@ -289,8 +283,7 @@ def render_exploration_report(res: ExplorationResults, *, outcome: str | None = 
                               threshold: float = 0.05, objective: str | None = None,
                               tolerance: float = 0.01, title: str | None = None) -> str:
     """The HTML report of a stored exploration (see :func:`write_report`)."""
-    ids = [o["id"] for o in res.outcomes]
-    outcome = outcome or ("war_on_peninsula" if "war_on_peninsula" in ids else ids[0])
+    outcome = outcome or res.default_outcome
     index = res.outcome_index(outcome)
     meta = res.outcomes[index]
     m = res.metadata

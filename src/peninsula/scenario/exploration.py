@@ -14,6 +14,7 @@ checks every path against the scenario itself, so a bad path is an error before 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,23 +111,13 @@ def load_exploration(name_or_path: str | Path, loaded: LoadedScenario) -> Explor
     return spec
 
 
-def exploration_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: str,
-                         node: Any = None) -> list[Problem]:
-    """Every path of ``spec`` checked by applying it to the scenario as a test override.
+def _why(exc: ScenarioError) -> str:
+    return "; ".join(p.message for p in exc.problems)
 
-    An uncertainty is tried at ``low``, the middle and ``high`` (so a range the field does not
-    allow is caught); every lever option alone, and every combination of options when there are
-    at most 64. A path claimed by both a lever and an uncertainty, or by two levers, is an error:
-    which value would win would be arbitrary.
-    """
-    problems: list[Problem] = []
 
-    def line(loc: list[Any]) -> int | None:
-        return _line_at(node, loc) if node is not None else None
-
-    def why(exc: ScenarioError) -> str:
-        return "; ".join(p.message for p in exc.problems)
-
+def _uncertainty_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: str,
+                          line: Callable[[list[Any]], int | None]) -> list[Problem]:
+    problems = []
     for i, u in enumerate(spec.uncertainties):
         values = [u.low, u.middle, u.high]
         if u.distribution == "integer":
@@ -138,8 +129,14 @@ def exploration_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: s
                 problems.append(Problem(label, line(["uncertainties", i, "path"]),
                                         f"uncertainties[{i}].path",
                                         f"{u.path} = {value!r} is not a valid override: "
-                                        f"{why(exc)}"))
+                                        f"{_why(exc)}"))
                 break
+    return problems
+
+
+def _lever_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: str,
+                    line: Callable[[list[Any]], int | None]) -> list[Problem]:
+    problems = []
     uncertain = {u.path: i for i, u in enumerate(spec.uncertainties)}
     codes = loaded.scenario.actor_codes
     owner: dict[str, str] = {}
@@ -156,7 +153,7 @@ def exploration_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: s
             except ScenarioError as exc:
                 problems.append(Problem(label, line(loc), field,
                                         f"option {option.id!r} overrides an unknown or invalid "
-                                        f"field: {why(exc)}"))
+                                        f"field: {_why(exc)}"))
             for path in option.overrides:
                 if path in uncertain:
                     problems.append(Problem(
@@ -168,14 +165,40 @@ def exploration_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: s
                         label, line([*loc, path]), f"{field}.{path}",
                         f"{path} is set by both levers {owner[path]!r} and {lever.id!r}"))
                 owner.setdefault(path, lever.id)
+    return problems
+
+
+def _combination_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: str,
+                          line: Callable[[list[Any]], int | None]) -> list[Problem]:
+    problems = []
+    policies = spec.policies()
+    if len(policies) > 64:
+        return problems
+    for policy in policies:
+        try:
+            loaded.with_overrides(spec.policy_overrides(policy), why="levers")
+        except ScenarioError as exc:
+            combo = ", ".join(f"{k}={v}" for k, v in policy.items())
+            problems.append(Problem(label, line(["levers"]), "levers",
+                                    f"the combination {combo} is invalid: {_why(exc)}"))
+    return problems
+
+
+def exploration_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: str,
+                         node: Any = None) -> list[Problem]:
+    """Every path of ``spec`` checked by applying it to the scenario as a test override.
+
+    An uncertainty is tried at ``low``, the middle and ``high`` (so a range the field does not
+    allow is caught); every lever option alone, and every combination of options when there are
+    at most 64. A path claimed by both a lever and an uncertainty, or by two levers, is an error:
+    which value would win would be arbitrary.
+    """
+
+    def line(loc: list[Any]) -> int | None:
+        return _line_at(node, loc) if node is not None else None
+
+    problems = (_uncertainty_problems(loaded, spec, label, line)
+                + _lever_problems(loaded, spec, label, line))
     if not problems and spec.levers:
-        policies = spec.policies()
-        if len(policies) <= 64:
-            for policy in policies:
-                try:
-                    loaded.with_overrides(spec.policy_overrides(policy), why="levers")
-                except ScenarioError as exc:
-                    combo = ", ".join(f"{k}={v}" for k, v in policy.items())
-                    problems.append(Problem(label, line(["levers"]), "levers",
-                                            f"the combination {combo} is invalid: {why(exc)}"))
+        problems = _combination_problems(loaded, spec, label, line)
     return list(dict.fromkeys(problems))

@@ -8,16 +8,19 @@ expected a number ≥ 0, got "many"``), and all problems are listed at once.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from peninsula.scenario.cameo import cameo_table
 from peninsula.scenario.model import Scenario
@@ -185,10 +188,85 @@ _EXPECT = {
 }
 
 
-def _message(error: Mapping[str, Any]) -> str:
+TOP_LEVEL_KEYS: tuple[str, ...] = ("catalogue",)
+"""Keys a scenario file may have besides :class:`Scenario`'s fields (read before validation)."""
+
+
+def _clean_loc(loc: Iterable[Any]) -> list[Any]:
+    """``loc`` without the union branch and validator names pydantic adds: real fields only."""
+    return [part for part in loc
+            if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))]
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``Annotated[X, ...]`` or ``X | None``; other types as they are."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def _section_at(root: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The model whose field the last part of ``loc`` names, walking ``root``'s fields."""
+    current: Any = root
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            if typing.get_origin(current) is not list:
+                return None
+            current = typing.get_args(current)[0]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            if part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unknown_field(root: type[BaseModel], loc: Sequence[Any]) -> str | None:
+    """``unknown field; did you mean 'horizon_months'?``, or the valid names when none is close.
+
+    ``None`` where the section cannot be found (the caller then says only "unknown field").
+    """
+    section = _section_at(root, loc)
+    if section is None or not loc or not isinstance(loc[-1], str):
+        return None
+    name = loc[-1]
+    valid = list(section.model_fields)
+    if len(loc) == 1 and root is Scenario:
+        valid += TOP_LEVEL_KEYS
+    lowered = {field.lower(): field for field in valid}
+    close = difflib.get_close_matches(name.lower(), lowered, n=1, cutoff=0.6)
+    if not close:  # a part of a longer name (``months``) or a longer form of one
+        close = [key for key in lowered if len(name) >= 3 and (name.lower() in key
+                                                                 or key in name.lower())][:1]
+    if close:
+        return f"unknown field; did you mean {lowered[close[0]]!r}?"
+    return f"unknown field; valid fields here: {', '.join(valid)}"
+
+
+def _message(error: Mapping[str, Any], root: type[BaseModel] | None = None) -> str:
+    """The expectation an error breaks, in words.
+
+    ``root``: the model the whole document was validated against; with it, an unknown field
+    comes with the nearest valid name of its section.
+    """
     kind = error["type"]
     ctx = error.get("ctx") or {}
     got = error.get("input")
+    if kind == "extra_forbidden" and root is not None:
+        hint = _unknown_field(root, _clean_loc(error["loc"]))
+        if hint is not None:
+            return hint
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         symbol = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤",
                   "less_than": "<"}[kind]
@@ -212,12 +290,10 @@ def _validation_problems(
 ) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        loc = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
-        # pydantic adds union branch names to the loc; keep real field names only
-        loc = [part for part in loc if not (isinstance(part, str) and part.startswith("function-"))]
+        loc = _clean_loc(error["loc"])
         file_label, file_node, file_loc = origins.resolve(label, node, loc)
         line = _line_at(file_node, file_loc)
-        problems.append(Problem(file_label, line, _field_name(loc), _message(error)))
+        problems.append(Problem(file_label, line, _field_name(loc), _message(error, Scenario)))
     return _unique(problems)
 
 
@@ -308,100 +384,124 @@ def _duplicates(values: list[str]) -> set[str]:
     return twice
 
 
-def reference_problems(scenario: Scenario) -> list[tuple[list[Any], str]]:
-    """Cross-field checks pydantic cannot see: unknown codes, duplicates, dangling ids."""
-    found: list[tuple[list[Any], str]] = []
-    codes = scenario.actor_codes
-    known_actors = set(codes)
-    action_ids = scenario.action_ids
-    known_actions = set(action_ids)
-    cameo = cameo_table()
+Found = list[tuple[list[Any], str]]
 
-    for i, code in enumerate(codes):
-        if code in _duplicates(codes) and codes.index(code) != i:
-            found.append((["actors", i, "code"], f"duplicate actor code {code!r}"))
-    for i, action_id in enumerate(action_ids):
-        if action_id in _duplicates(action_ids) and action_ids.index(action_id) != i:
-            found.append((["actions", i, "id"], f"duplicate action id {action_id!r}"))
-    for name, items in (("events", scenario.events), ("claims", scenario.claims),
-                        ("outcomes", scenario.outcomes)):
-        ids = [item.id for item in items]
-        for i, item_id in enumerate(ids):
-            if item_id in _duplicates(ids) and ids.index(item_id) != i:
-                found.append(([name, i, "id"], f"duplicate id {item_id!r}"))
 
-    def actor_ref(loc: list[Any], code: str) -> None:
-        if code not in known_actors:
-            found.append((loc, f"unknown actor code {code!r}; expected one of {codes}"))
+class _References:
+    """Checks of codes and ids that point elsewhere in the scenario; problems collect here."""
 
-    def action_ref(loc: list[Any], action_id: str | None) -> None:
-        if action_id is not None and action_id not in known_actions:
-            found.append((loc, f"unknown action {action_id!r}"))
+    def __init__(self, scenario: Scenario):
+        self.codes = scenario.actor_codes
+        self.actions = set(scenario.action_ids)
+        self.found: Found = []
 
-    seen_pairs: dict[tuple[str, str], int] = {}
+    def actor(self, loc: list[Any], code: str) -> None:
+        if code not in self.codes:
+            self.found.append((loc, f"unknown actor code {code!r}; expected one of {self.codes}"))
+
+    def actors(self, loc: list[Any], codes: list[str] | None) -> None:
+        for j, code in enumerate(codes or []):
+            self.actor([*loc, j], code)
+
+    def action(self, loc: list[Any], action_id: str | None) -> None:
+        if action_id is not None and action_id not in self.actions:
+            self.found.append((loc, f"unknown action {action_id!r}"))
+
+
+def _duplicate_ids(scenario: Scenario) -> Found:
+    found: Found = []
+    sections = (("actors", "code", scenario.actor_codes, "duplicate actor code"),
+                ("actions", "id", scenario.action_ids, "duplicate action id"),
+                ("events", "id", [e.id for e in scenario.events], "duplicate id"),
+                ("claims", "id", [c.id for c in scenario.claims], "duplicate id"),
+                ("outcomes", "id", [o.id for o in scenario.outcomes], "duplicate id"))
+    for name, key, values, what in sections:
+        twice = _duplicates(values)
+        found.extend(([name, i, key], f"{what} {value!r}") for i, value in enumerate(values)
+                     if value in twice and values.index(value) != i)
+    return found
+
+
+def _dyad_problems(scenario: Scenario, refs: _References) -> None:
+    seen_pairs: set[tuple[str, str]] = set()
     relations: dict[frozenset, float] = {}
     for i, dyad in enumerate(scenario.dyads):
-        actor_ref(["dyads", i, "source"], dyad.source)
-        actor_ref(["dyads", i, "target"], dyad.target)
+        refs.actor(["dyads", i, "source"], dyad.source)
+        refs.actor(["dyads", i, "target"], dyad.target)
         if dyad.source == dyad.target:
-            found.append((["dyads", i, "target"], "a dyad needs two different actors"))
+            refs.found.append((["dyads", i, "target"], "a dyad needs two different actors"))
         pair = (dyad.source, dyad.target)
         if pair in seen_pairs:
-            found.append((["dyads", i], f"duplicate dyad {dyad.source}>{dyad.target}"))
-        seen_pairs[pair] = i
-        if dyad.relation is not None:
-            key = frozenset(pair)
-            if key in relations and relations[key] != dyad.relation:
-                found.append((["dyads", i, "relation"],
-                              f"relation of {dyad.source}-{dyad.target} given twice with "
-                              f"different values ({relations[key]} and {dyad.relation})"))
-            relations[key] = dyad.relation
+            refs.found.append((["dyads", i], f"duplicate dyad {dyad.source}>{dyad.target}"))
+        seen_pairs.add(pair)
+        if dyad.relation is None:
+            continue
+        key = frozenset(pair)
+        if key in relations and relations[key] != dyad.relation:
+            refs.found.append((["dyads", i, "relation"],
+                               f"relation of {dyad.source}-{dyad.target} given twice with "
+                               f"different values ({relations[key]} and {dyad.relation})"))
+        relations[key] = dyad.relation
 
+
+def _action_problems(scenario: Scenario, refs: _References) -> None:
+    cameo = cameo_table()
     if not scenario.actions or scenario.actions[0].id != "do_nothing":
-        found.append((["actions", 0, "id"], "the first action must be 'do_nothing'"))
+        refs.found.append((["actions", 0, "id"], "the first action must be 'do_nothing'"))
     for i, action in enumerate(scenario.actions):
         if action.id == "do_nothing":
             if action.cameo is not None or action.rung != 0:
-                found.append((["actions", i], "'do_nothing' has no CAMEO code and rung 0"))
+                refs.found.append((["actions", i], "'do_nothing' has no CAMEO code and rung 0"))
             continue
         if action.cameo is None:
-            found.append(
-                (["actions", i, "cameo"], "expected a CAMEO code (a string such as '042')")
-            )
+            refs.found.append((["actions", i, "cameo"],
+                               "expected a CAMEO code (a string such as '042')"))
         elif action.cameo not in cameo:
-            found.append((["actions", i, "cameo"], f"unknown CAMEO code {action.cameo!r}"))
+            refs.found.append((["actions", i, "cameo"], f"unknown CAMEO code {action.cameo!r}"))
         pre = action.preconditions
-        for j, code in enumerate(pre.sources or []):
-            actor_ref(["actions", i, "preconditions", "sources", j], code)
-        for j, code in enumerate(pre.targets or []):
-            actor_ref(["actions", i, "preconditions", "targets", j], code)
+        refs.actors(["actions", i, "preconditions", "sources"], pre.sources)
+        refs.actors(["actions", i, "preconditions", "targets"], pre.targets)
         for j, prior in enumerate(pre.requires_prior):
-            action_ref(["actions", i, "preconditions", "requires_prior", j], prior)
+            refs.action(["actions", i, "preconditions", "requires_prior", j], prior)
 
+
+def _event_problems(scenario: Scenario, refs: _References) -> None:
     for i, event in enumerate(scenario.events):
         for j, unlock in enumerate(event.unlocks):
-            action_ref(["events", i, "unlocks", j, "action"], unlock.action)
-            actor_ref(["events", i, "unlocks", j, "source"], unlock.source)
-            actor_ref(["events", i, "unlocks", j, "target"], unlock.target)
+            refs.action(["events", i, "unlocks", j, "action"], unlock.action)
+            refs.actor(["events", i, "unlocks", j, "source"], unlock.source)
+            refs.actor(["events", i, "unlocks", j, "target"], unlock.target)
 
+
+def _outcome_problems(scenario: Scenario, refs: _References) -> None:
+    outcome_ids = [o.id for o in scenario.outcomes]
+    if scenario.default_outcome is not None and scenario.default_outcome not in outcome_ids:
+        refs.found.append((["default_outcome"], f"unknown outcome {scenario.default_outcome!r}; "
+                                                f"expected one of {outcome_ids}"))
     for i, outcome in enumerate(scenario.outcomes):
         loc = ["outcomes", i]
-        for j, code in enumerate(outcome.sources or []):
-            actor_ref([*loc, "sources", j], code)
-        for j, code in enumerate(outcome.targets or []):
-            actor_ref([*loc, "targets", j], code)
-        for j, code in enumerate(outcome.actors or []):
-            actor_ref([*loc, "actors", j], code)
+        for part in ("sources", "targets", "actors"):
+            refs.actors([*loc, part], getattr(outcome, part))
         for j, (first, second) in enumerate(outcome.pairs or []):
-            actor_ref([*loc, "pairs", j, 0], first)
-            actor_ref([*loc, "pairs", j, 1], second)
+            refs.actor([*loc, "pairs", j, 0], first)
+            refs.actor([*loc, "pairs", j, 1], second)
         if outcome.kind == "action":
             if outcome.action is None:
-                found.append(([*loc, "action"], "an 'action' outcome needs an action id"))
-            action_ref([*loc, "action"], outcome.action)
+                refs.found.append(([*loc, "action"], "an 'action' outcome needs an action id"))
+            refs.action([*loc, "action"], outcome.action)
         if outcome.kind == "rung" and (not outcome.pairs or outcome.min_rung is None):
-            found.append((loc, "a 'rung' outcome needs 'pairs' and 'min_rung'"))
-    return found
+            refs.found.append((loc, "a 'rung' outcome needs 'pairs' and 'min_rung'"))
+
+
+def reference_problems(scenario: Scenario) -> Found:
+    """Cross-field checks pydantic cannot see: unknown codes, duplicates, dangling ids."""
+    refs = _References(scenario)
+    refs.found.extend(_duplicate_ids(scenario))
+    _dyad_problems(scenario, refs)
+    _action_problems(scenario, refs)
+    _event_problems(scenario, refs)
+    _outcome_problems(scenario, refs)
+    return refs.found
 
 
 # --------------------------------------------------------------------------- entry points
@@ -432,6 +532,8 @@ class LoadedScenario:
     scenario: Scenario
     raw: dict[str, Any]
     label: str
+    path: Path | None = None
+    """The file it was read from (a built-in scenario's file inside the package)."""
 
     @property
     def sha256(self) -> str:
@@ -455,7 +557,7 @@ class LoadedScenario:
         except ValidationError as exc:
             problems = [
                 Problem(self.label, None, why,
-                        f"{_field_name(error['loc'])}: {_message(error)}")
+                        f"{_field_name(error['loc'])}: {_message(error, Scenario)}")
                 for error in exc.errors()
             ]
             raise ScenarioError(_unique(problems)) from None
@@ -464,7 +566,7 @@ class LoadedScenario:
             raise ScenarioError(
                 [Problem(self.label, None, why, f"{_field_name(loc)}: {msg}") for loc, msg in refs]
             )
-        return LoadedScenario(scenario=scenario, raw=raw, label=self.label)
+        return LoadedScenario(scenario=scenario, raw=raw, label=self.label, path=self.path)
 
 
 def _merge_catalogue(
@@ -521,13 +623,13 @@ def load_scenario(name_or_path: str | Path) -> LoadedScenario:
         raise ScenarioError(problems)
     overrides = data.get("overrides") or {}
     if isinstance(overrides, dict) and overrides:
-        for path, value in overrides.items():
+        for dotted, value in overrides.items():
             try:
-                apply_override(data, str(path), value)
+                apply_override(data, str(dotted), value)
             except OverrideError as exc:
-                line_node = _node_at(node, ["overrides", path])
+                line_node = _node_at(node, ["overrides", dotted])
                 line = line_node.start_mark.line + 1 if line_node is not None else None
-                problems.append(Problem(label, line, f"overrides.{path}", str(exc.args[0])))
+                problems.append(Problem(label, line, f"overrides.{dotted}", str(exc.args[0])))
         if problems:
             raise ScenarioError(problems)
     raw = copy.deepcopy(data)
@@ -541,7 +643,7 @@ def load_scenario(name_or_path: str | Path) -> LoadedScenario:
         file_label, file_node, file_loc = origins.resolve(label, node, loc)
         line = _line_at(file_node, file_loc)
         problems.append(Problem(file_label, line, _field_name(loc), message))
-    loaded = LoadedScenario(scenario=scenario, raw=raw, label=label)
+    loaded = LoadedScenario(scenario=scenario, raw=raw, label=label, path=path)
     # problems of the scenario itself come back from every claim's check: report them once
     inherited = {f"{_field_name(loc)}: {message}" for loc, message in refs}
     for i, claim in enumerate(scenario.claims):

@@ -2,7 +2,7 @@
 
 Every class here is a pydantic schema for one part of a scenario file. They hold data only:
 how a scenario is read from disk is in :mod:`peninsula.scenario.loading`, how it becomes arrays
-for the engine in :mod:`peninsula.scenario.compiled`.
+for the engine in :mod:`peninsula.engine.compiled`.
 """
 
 from __future__ import annotations
@@ -41,37 +41,66 @@ class Strict(BaseModel):
 class Capabilities(Strict):
     """What an actor can bring to bear, on normalised scales (USA military = 1)."""
 
-    military: NonNegative
-    nuclear: NonNegative = 0.0
-    economic: NonNegative = 0.0
-    second_strike: Probability = 0.0
-    committed_elsewhere: Probability = 0.0
+    military: NonNegative = Field(
+        description="Starting conventional arms level (USA = 1); arms then follow Richardson "
+        "dynamics and action effects.")
+    nuclear: NonNegative = Field(
+        0.0, description="Starting nuclear capability, on the same scale; 0 means none.")
+    economic: NonNegative = Field(
+        0.0, description="Economic weight, on a normalised scale; descriptive, the engine does "
+        "not read it.")
+    second_strike: Probability = Field(
+        0.0, description="Survivability of the nuclear force: the deterrent is nuclear x "
+        "(0.5 + 0.5 x second_strike).")
+    committed_elsewhere: Probability = Field(
+        0.0, description="Share of forces tied down outside the scenario: lowers usable strength "
+        "and makes actions that relieve it valuable.")
 
 
 class Objectives(Strict):
     """Weights an actor puts on each objective (non-negative, any scale)."""
 
-    security: NonNegative = 1.0
-    regime_survival: NonNegative = 0.0
-    influence: NonNegative = 0.0
-    economy: NonNegative = 0.0
-    alliance_credibility: NonNegative = 0.0
-    war_aversion: NonNegative = 1.0
+    security: NonNegative = Field(
+        1.0, description="Weight of security: action values, the expected answer of the target "
+        "and relief of forces committed elsewhere.")
+    regime_survival: NonNegative = Field(
+        0.0, description="Weight of regime survival (enters through action values).")
+    influence: NonNegative = Field(
+        0.0, description="Weight of influence (enters through action values).")
+    economy: NonNegative = Field(
+        0.0, description="Weight of the economy: action values, action costs and the cost of "
+        "hurting a partner one depends on.")
+    alliance_credibility: NonNegative = Field(
+        0.0, description="Weight of being a credible ally: answering requests for support and "
+        "defending allies.")
+    war_aversion: NonNegative = Field(
+        1.0, description="Weight of the cost of climbing the escalation ladder.")
 
 
 class Actor(Strict):
     """A state (or bloc) that chooses an action toward every other actor each month."""
 
-    code: ActorCode
-    name: str
-    capabilities: Capabilities
-    objectives: Objectives = Objectives()
-    risk_attitude: Probability = 0.0
-    rationality: Annotated[float, Field(gt=0.0)] = 1.0
-    arms_reactivity: NonNegative = 0.0
-    arms_fatigue: NonNegative = 0.0
-    arms_grievance: float = 0.0
-    rationale: dict[str, str] = {}
+    code: ActorCode = Field(
+        description="Three-letter CAMEO / ISO-3 code (e.g. PRK); the actor's id everywhere.")
+    name: str = Field(description="Display name.")
+    capabilities: Capabilities = Field(description="What the actor can bring to bear.")
+    objectives: Objectives = Field(
+        Objectives(), description="How much the actor weighs each objective.")
+    risk_attitude: Probability = Field(
+        0.0, description="Risk acceptance: discounts the escalation cost by (1 - risk_attitude).")
+    rationality: Annotated[float, Field(gt=0.0)] = Field(
+        1.0, description="Precision of the logit choice: higher picks the best option more "
+        "often, lower chooses more at random.")
+    arms_reactivity: NonNegative = Field(
+        0.0, description="Richardson reactivity: arms growth per unit of threat perceived from "
+        "hostile actors' strength.")
+    arms_fatigue: NonNegative = Field(
+        0.0, description="Richardson fatigue: arms decline in proportion to their level.")
+    arms_grievance: float = Field(
+        0.0, description="Richardson grievance: a standing drive to arm (negative: to disarm).")
+    rationale: dict[str, str] = Field(
+        {}, description="Why the values were chosen: field path (e.g. capabilities.nuclear) to "
+        "a one-line reason.")
 
 
 class Dyad(Strict):
@@ -81,56 +110,95 @@ class Dyad(Strict):
     ``commitment``, ``dependence`` and ``hostile`` are directed unless ``mutual`` is true.
     """
 
-    source: ActorCode
-    target: ActorCode
-    relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = None
-    commitment: Probability = 0.0
-    dependence: Probability = 0.0
-    hostile: bool = False
-    military_ties: bool = True
-    mutual: bool = False
-    rationale: str | None = None
+    source: ActorCode = Field(description="Actor code of the side the directed values belong to.")
+    target: ActorCode = Field(description="Actor code of the other side.")
+    relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = Field(
+        None, description="Starting relation on the Goldstein scale (-10 hostile to +10 "
+        "friendly), shared by both sides; unset: 0 unless the reverse dyad gives it.")
+    commitment: Probability = Field(
+        0.0, description="Source's obligation to defend the target (0 none, 1 full alliance).")
+    dependence: Probability = Field(
+        0.0, description="Source's economic dependence on the target: hurting it costs the "
+        "source.")
+    hostile: bool = Field(
+        False, description="Source designates the target a hostile state: its perceived relation "
+        "is lowered by dynamics.hostility_bias and some actions are blocked.")
+    military_ties: bool = Field(
+        True, description="False: no military-cooperation action between the two, either way.")
+    mutual: bool = Field(
+        False, description="Apply commitment, dependence and hostile in both directions.")
+    rationale: str | None = Field(None, description="Why the values were chosen.")
 
 
 class ActorDelta(Strict):
     """A change applied to the acting side, the target side, or both."""
 
-    source: float = 0.0
-    target: float = 0.0
+    source: float = Field(0.0, description="Change to the acting side.")
+    target: float = Field(0.0, description="Change to the target side.")
 
 
 class Preconditions(Strict):
     """When an (action, target) is admissible. All conditions must hold."""
 
-    sources: list[ActorCode] | None = None
-    targets: list[ActorCode] | None = None
-    blocked_by_hostile_designation: bool = False
-    min_relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = None
-    max_relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = None
-    min_rung: Rung | None = None
-    ladder: bool = True
-    min_nuclear: NonNegative | None = None
-    min_commitment_from_target: Probability | None = None
-    max_commitment: Probability | None = None
-    min_commitment_between: Probability | None = None
-    source_in_crisis_rung: Rung | None = None
-    target_in_crisis_rung: Rung | None = None
-    ally_in_conflict_rung: Rung | None = None
-    ally_min_commitment: Probability = 0.2
-    once_per_pair: bool = False
-    requires_prior: list[Identifier] = []
+    sources: list[ActorCode] | None = Field(
+        None, description="Only these actors may take the action (unset: any).")
+    targets: list[ActorCode] | None = Field(
+        None, description="The action may be taken only toward these actors (unset: any).")
+    blocked_by_hostile_designation: bool = Field(
+        False, description="Not allowed toward a target the source designates hostile.")
+    min_relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = Field(
+        None, description="Lowest relation at which the action is allowed.")
+    max_relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = Field(
+        None, description="Highest relation at which the action is allowed.")
+    min_rung: Rung | None = Field(
+        None, description="The dyad must already be at this escalation rung or above.")
+    ladder: bool = Field(
+        True, description="Subject to the escalation ladder: the action's rung may be at most "
+        "dynamics.max_rung_step above the dyad's rung (or up to dynamics.free_rung).")
+    min_nuclear: NonNegative | None = Field(
+        None, description="The source needs at least this nuclear capability.")
+    min_commitment_from_target: Probability | None = Field(
+        None, description="The target's commitment to the source must be at least this.")
+    max_commitment: Probability | None = Field(
+        None, description="Neither side's commitment to the other may exceed this.")
+    min_commitment_between: Probability | None = Field(
+        None, description="The stronger of the two commitments must be at least this.")
+    source_in_crisis_rung: Rung | None = Field(
+        None, description="The source must be at this rung or above with some actor.")
+    target_in_crisis_rung: Rung | None = Field(
+        None, description="The target must be at this rung or above with some actor.")
+    ally_in_conflict_rung: Rung | None = Field(
+        None, description="An ally of the source must be at this rung or above with the target.")
+    ally_min_commitment: Probability = Field(
+        0.2, description="The source's commitment that makes an actor an ally, for "
+        "ally_in_conflict_rung.")
+    once_per_pair: bool = Field(
+        False, description="At most once per pair of actors (either direction) in a future.")
+    requires_prior: list[Identifier] = Field(
+        [], description="Action ids that must have been taken in the pair (either direction) "
+        "before.")
 
 
 class Effects(Strict):
     """What taking the action does to the state, besides its Goldstein value and rung."""
 
-    arms: ActorDelta = ActorDelta()
-    nuclear: ActorDelta = ActorDelta()
-    commitment: float = 0.0
-    dependence: float = 0.0
-    technology_transfer: Probability = 0.0
-    deescalate_target: NonNegative = 0.0
-    request_support: bool = False
+    arms: ActorDelta = Field(
+        ActorDelta(), description="Change to the arms level of the source and of the target.")
+    nuclear: ActorDelta = Field(
+        ActorDelta(), description="Change to the nuclear capability of the source and of the "
+        "target.")
+    commitment: float = Field(
+        0.0, description="Added to both sides' commitment to each other (clipped to 0..1).")
+    dependence: float = Field(
+        0.0, description="Added to both sides' dependence on each other (clipped to 0..1).")
+    technology_transfer: Probability = Field(
+        0.0, description="Share of the nuclear gap between the two that the side behind closes.")
+    deescalate_target: NonNegative = Field(
+        0.0, description="Extra rung decay, next month, of every dyad of the target "
+        "(mediation).")
+    request_support: bool = Field(
+        False, description="The target is asked for support: next month it gains from "
+        "answering, in proportion to its commitment.")
 
 
 class Action(Strict):
@@ -140,22 +208,41 @@ class Action(Strict):
     type; both are looked up in the shipped reference tables, never typed in by hand.
     """
 
-    id: Identifier
-    label: str
-    cameo: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None
-    rung: Rung
-    enabled: bool = True
-    talks: bool = False
-    military_cooperation: bool = False
-    value: dict[str, float] = {}
-    cost: NonNegative = 0.0
-    dependence_cost: NonNegative = 0.0
-    relieves_commitment_elsewhere: NonNegative = 0.0
-    answers_request: bool = False
-    defends_ally: bool = False
-    preconditions: Preconditions = Preconditions()
-    effects: Effects = Effects()
-    rationale: str | None = None
+    id: Identifier = Field(
+        description="Identifier; a scenario action with a catalogue action's id replaces it.")
+    label: str = Field(description="Display name.")
+    cameo: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None = Field(
+        description="CAMEO event code as a string (e.g. '042'); its Goldstein value is looked "
+        "up. null only for do_nothing.")
+    rung: Rung = Field(
+        description="Escalation rung the dyad reaches when the action is taken (0 cooperation "
+        "... 9 nuclear use).")
+    enabled: bool = Field(True, description="False: no actor may take the action.")
+    talks: bool = Field(
+        False, description="Marks a diplomatic-talks action; descriptive, the engine does not "
+        "read it.")
+    military_cooperation: bool = Field(
+        False, description="Needs military ties between the two (see dyads' military_ties).")
+    value: dict[str, float] = Field(
+        {}, description="Direct payoff per use to each objective (objective name to value), "
+        "weighted by the actor's objectives.")
+    cost: NonNegative = Field(0.0, description="Cost per use, weighted by the economy objective.")
+    dependence_cost: NonNegative = Field(
+        0.0, description="Cost per use, weighted by economy and by the source's dependence on "
+        "the target.")
+    relieves_commitment_elsewhere: NonNegative = Field(
+        0.0, description="Gain per use, weighted by security and by the share of forces "
+        "committed elsewhere.")
+    answers_request: bool = Field(
+        False, description="Answers an ally's request for support: gains alliance credibility "
+        "when the target has asked.")
+    defends_ally: bool = Field(
+        False, description="Defends an ally: gains alliance credibility in proportion to how "
+        "embattled with the target the source's allies are.")
+    preconditions: Preconditions = Field(
+        Preconditions(), description="When the action is admissible.")
+    effects: Effects = Field(Effects(), description="What the action does to the state.")
+    rationale: str | None = Field(None, description="Why the action is defined this way.")
 
     @field_validator("value")
     @classmethod
@@ -173,31 +260,35 @@ class Unlock(Strict):
     it on the agenda.
     """
 
-    action: Identifier
-    source: ActorCode
-    target: ActorCode
-    salience: float = 0.0
+    action: Identifier = Field(description="Id of the action that is locked until the event.")
+    source: ActorCode = Field(description="Actor that may take it once unlocked.")
+    target: ActorCode = Field(description="Actor it may be taken toward once unlocked.")
+    salience: float = Field(
+        0.0, description="Utility added to the option once the event has happened.")
 
 
 class ExogenousEvent(Strict):
     """A dated event outside the actors' choices (an election, a summit agenda)."""
 
-    id: Identifier
-    month: Month
-    label: str
-    happens: bool = True
-    unlocks: list[Unlock] = []
-    source: str | None = None
+    id: Identifier = Field(description="Identifier (used in overrides: events.ID.happens).")
+    month: Month = Field(description="Month the event happens (YYYY-MM).")
+    label: str = Field(description="Display name.")
+    happens: bool = Field(
+        True, description="False: the event does not happen and what it unlocks stays locked.")
+    unlocks: list[Unlock] = Field([], description="Options the event unlocks.")
+    source: str | None = Field(None, description="Where the event comes from (a citation).")
 
 
 class Claim(Strict):
     """A claim of the seed analysis, its quote, and the overrides that switch it off."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z0-9_]*$")]
-    title: str
-    source: str
-    model: str
-    when_off: dict[str, bool | int | float | str | None]
+    id: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z0-9_]*$")] = Field(
+        description="Identifier starting with a capital (e.g. S1); names the claim in runs.")
+    title: str = Field(description="The claim in one line.")
+    source: str = Field(description="The quote from the seed analysis the claim rests on.")
+    model: str = Field(description="How the scenario represents the claim.")
+    when_off: dict[str, bool | int | float | str | None] = Field(
+        description="Overrides (dotted path to value) that switch the claim off; not empty.")
 
     @field_validator("when_off")
     @classmethod
@@ -215,75 +306,127 @@ class Outcome(Strict):
     growth of the listed actors' summed arms levels over the run.
     """
 
-    id: Identifier
-    label: str
-    kind: Literal["action", "rung", "arms_growth"]
-    action: Identifier | None = None
-    sources: list[ActorCode] | None = None
-    targets: list[ActorCode] | None = None
-    min_count: Annotated[int, Field(ge=1)] = 1
-    pairs: list[tuple[ActorCode, ActorCode]] | None = None
-    min_rung: Rung | None = None
-    actors: list[ActorCode] | None = None
-    source: str | None = None
+    id: Identifier = Field(description="Identifier, used to name the outcome in analyses.")
+    label: str = Field(description="Display name.")
+    kind: Literal["action", "rung", "arms_growth"] = Field(
+        description="action: an action occurred; rung: a pair reached a rung; arms_growth: "
+        "relative growth of summed arms (a number).")
+    action: Identifier | None = Field(None, description="The action counted (kind action).")
+    sources: list[ActorCode] | None = Field(
+        None, description="Acting sides counted (kind action; unset: any).")
+    targets: list[ActorCode] | None = Field(
+        None, description="Target sides counted (kind action; unset: any).")
+    min_count: Annotated[int, Field(ge=1)] = Field(
+        1, description="Occurrences needed (kind action).")
+    pairs: list[tuple[ActorCode, ActorCode]] | None = Field(
+        None, description="Pairs watched, either order (kind rung; required).")
+    min_rung: Rung | None = Field(
+        None, description="Rung a watched pair must reach (kind rung; required).")
+    actors: list[ActorCode] | None = Field(
+        None, description="Actors whose arms are summed (kind arms_growth; unset: all).")
+    source: str | None = Field(None, description="Where the outcome comes from (a citation).")
 
 
 class Dynamics(Strict):
     """Coefficients of the turn loop shared by all actors (see the README's model page)."""
 
-    relation_memory: Annotated[float, Field(gt=0.0, le=0.5)] = 0.15
-    relation_reversion: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
-    rung_decay: NonNegative = 0.5
-    max_rung_step: Annotated[int, Field(ge=1, le=9)] = 2
-    free_rung: Rung = 4
-    hostility_bias: NonNegative = 3.0
-    affinity: NonNegative = 1.0
-    effort: NonNegative = 0.0
-    reciprocity: NonNegative = 0.0
-    response_weight: NonNegative = 1.0
-    escalation_weight: NonNegative = 1.0
-    escalation_exponent: Annotated[float, Field(ge=1.0, le=6.0)] = 2.0
-    nuclear_weight: NonNegative = 1.0
-    deterrence_weight: NonNegative = 1.0
-    arms_rate: NonNegative = 0.05
-    credibility_weight: NonNegative = 1.0
-    rationale: dict[str, str] = {}
+    relation_memory: Annotated[float, Field(gt=0.0, le=0.5)] = Field(
+        0.15, description="How far a month's actions move the relation toward their Goldstein "
+        "values.")
+    relation_reversion: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        0.0, description="Monthly pull of the relation back toward its starting value.")
+    rung_decay: NonNegative = Field(
+        0.5, description="Rungs a dyad's escalation falls per month without new acts.")
+    max_rung_step: Annotated[int, Field(ge=1, le=9)] = Field(
+        2, description="Most rungs an action may climb above the dyad's rung (ladder "
+        "precondition).")
+    free_rung: Rung = Field(
+        4, description="Actions up to this rung are allowed from any rung.")
+    hostility_bias: NonNegative = Field(
+        3.0, description="How far a hostile designation lowers the perceived relation.")
+    affinity: NonNegative = Field(
+        1.0, description="Weight of acting in line with the relation (cooperate with friends, "
+        "confront adversaries).")
+    effort: NonNegative = Field(
+        0.0, description="Utility cost of any action besides doing nothing.")
+    reciprocity: NonNegative = Field(
+        0.0, description="Weight of answering in kind what the target did last month.")
+    response_weight: NonNegative = Field(
+        1.0, description="Weight of the expected answer of the target and its allies to a "
+        "hostile act.")
+    escalation_weight: NonNegative = Field(
+        1.0, description="Weight of the cost of climbing the escalation ladder.")
+    escalation_exponent: Annotated[float, Field(ge=1.0, le=6.0)] = Field(
+        2.0, description="Convexity of the ladder: rung r costs (r / 9) ** exponent.")
+    nuclear_weight: NonNegative = Field(
+        1.0, description="Weight of the nuclear deterrent in an actor's strength.")
+    deterrence_weight: NonNegative = Field(
+        1.0, description="How much the target side's nuclear deterrent raises the escalation "
+        "cost.")
+    arms_rate: NonNegative = Field(
+        0.05, description="Step size of the monthly Richardson arms update.")
+    credibility_weight: NonNegative = Field(
+        1.0, description="Weight of answering allies' requests and defending allies.")
+    rationale: dict[str, str] = Field(
+        {}, description="Why the values were chosen: field name to a one-line reason.")
 
 
 class Shocks(Strict):
     """Random accidents and misperceptions: symmetric, as likely to calm as to inflame."""
 
-    enabled: bool = True
-    probability: Probability = 0.02
-    magnitude: NonNegative = 1.5
+    enabled: bool = Field(True, description="False: no shocks.")
+    probability: Probability = Field(
+        0.02, description="Chance per pair and month that the relation jumps.")
+    magnitude: NonNegative = Field(
+        1.5, description="Size of the jump, up or down with equal chance (Goldstein points).")
 
 
 class Scenario(Strict):
     """A complete scenario: the system, its dynamics and what to measure."""
 
-    name: Identifier | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
-    title: str
-    description: str = ""
-    provenance: str | None = None
-    start: Month
-    horizon_months: Annotated[int, Field(ge=1, le=240)] = 24
-    goldstein_table: Literal["gdelt", "icews"] = "gdelt"
-    actors: list[Actor] = Field(min_length=2)
-    dyads: list[Dyad] = []
-    actions: list[Action] = Field(min_length=2)
-    events: list[ExogenousEvent] = []
-    claims: list[Claim] = []
-    outcomes: list[Outcome] = Field(min_length=1)
-    overrides: dict[str, bool | int | float | str | list[str] | None] = {}
-    dynamics: Dynamics = Dynamics()
-    shocks: Shocks = Shocks()
-    uncertainties: list[Uncertainty] = []
-    levers: list[Lever] = []
+    name: Identifier | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")] = Field(
+        description="Short name: lower case, digits, '_' and '-', starting with a letter.")
+    title: str = Field(description="One-line title.")
+    description: str = Field("", description="A paragraph on what the scenario is about.")
+    provenance: str | None = Field(
+        None, description="Where the scenario comes from (a source document).")
+    start: Month = Field(description="First simulated month (YYYY-MM).")
+    horizon_months: Annotated[int, Field(ge=1, le=240)] = Field(
+        24, description="Months simulated.")
+    goldstein_table: Literal["gdelt", "icews"] = Field(
+        "gdelt", description="Table that gives each CAMEO code its Goldstein value.")
+    actors: list[Actor] = Field(
+        min_length=2, description="The actors; their order is the order of the engine's arrays.")
+    dyads: list[Dyad] = Field(
+        [], description="Starting relationships; pairs not listed start neutral (all zero).")
+    actions: list[Action] = Field(
+        min_length=2, description="The action catalogue, do_nothing first; with a catalogue, "
+        "the file's actions are merged into it by id.")
+    events: list[ExogenousEvent] = Field([], description="Dated exogenous events.")
+    claims: list[Claim] = Field(
+        [], description="Claims of the seed analysis and how to switch each off.")
+    outcomes: list[Outcome] = Field(min_length=1, description="What to measure in each future.")
+    default_outcome: Identifier | None = Field(
+        None, description="The outcome analyses focus on when none is named (default: the "
+        "first outcome).")
+    overrides: dict[str, bool | int | float | str | list[str] | None] = Field(
+        {}, description="Dotted path to value, applied to the file before validation (e.g. "
+        "actions.nuclear_test.preconditions.sources).")
+    dynamics: Dynamics = Field(Dynamics(), description="Coefficients of the turn loop.")
+    shocks: Shocks = Field(Shocks(), description="Random accidents and misperceptions.")
+    uncertainties: list[Uncertainty] = Field(
+        [], description="Parameters not known, as ranges, for exploration.")
+    levers: list[Lever] = Field([], description="Policy choices among options, for exploration.")
 
     @property
     def actor_codes(self) -> list[str]:
         """Actor codes in the order of the engine's arrays."""
         return [actor.code for actor in self.actors]
+
+    @property
+    def primary_outcome(self) -> str:
+        """The outcome to analyse when the user names none."""
+        return self.default_outcome or self.outcomes[0].id
 
     @property
     def action_ids(self) -> list[str]:

@@ -32,6 +32,8 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from peninsula.store.database import transaction
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_identity (
     kind VARCHAR, scenario_sha256 VARCHAR, seed BIGINT, futures BIGINT, months INTEGER,
@@ -288,30 +290,26 @@ class ChunkStore:
         con = self._connection()
         checked = {name: self._check(name, columns) for name, columns in tables.items()}
         chunk_id = int(chunk_id)
-        con.execute("BEGIN TRANSACTION")
+        created = []
         try:
-            created = []
-            rows = 0
-            for name, columns in checked.items():
-                n = len(next(iter(columns.values()))) if columns else 0
-                frame = {"chunk": np.full(n, chunk_id, dtype=np.int32),  # noqa: F841 - scanned
-                         "row": np.arange(n, dtype=np.int64), **columns}
-                if name not in self._tables:
-                    con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS '
-                                f"SELECT * FROM frame LIMIT 0")
-                    created.append(name)
-                names = ", ".join(f'"{c}"' for c in ("chunk", "row", *columns))
-                con.execute(f'INSERT INTO "{name}" ({names}) SELECT {names} FROM frame')
-                rows += n
-            con.execute("INSERT INTO chunks_done (chunk, tables, rows) VALUES (?, ?, ?)",
-                        [chunk_id, json.dumps(sorted(checked)), rows])
-            con.execute("COMMIT")
+            with transaction(con):
+                rows = 0
+                for name, columns in checked.items():
+                    n = len(next(iter(columns.values()))) if columns else 0
+                    frame = {"chunk": np.full(n, chunk_id, dtype=np.int32),  # noqa: F841 - scanned
+                             "row": np.arange(n, dtype=np.int64), **columns}
+                    if name not in self._tables:
+                        con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS '
+                                    f"SELECT * FROM frame LIMIT 0")
+                        created.append(name)
+                    names = ", ".join(f'"{c}"' for c in ("chunk", "row", *columns))
+                    con.execute(f'INSERT INTO "{name}" ({names}) SELECT {names} FROM frame')
+                    rows += n
+                con.execute("INSERT INTO chunks_done (chunk, tables, rows) VALUES (?, ?, ?)",
+                            [chunk_id, json.dumps(sorted(checked)), rows])
         except duckdb.ConstraintException:
-            con.execute("ROLLBACK")
             raise StoreError(f"chunk {chunk_id} is already stored") from None
         except BaseException as exc:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
             if query_interrupted(exc):
                 raise KeyboardInterrupt from None
             raise

@@ -23,17 +23,24 @@ Tables (one file holds one exploration):
 
 Rows are committed batch by batch, so memory stays flat whatever the size of the exploration;
 ``exploration.status`` is ``running`` until the last batch is in, then ``complete``.
+
+Reading is here too: :func:`open_results` gives a finished file back as
+:class:`ExplorationResults`, NumPy arrays aligned ``[policy, sample, ...]``, which every analysis
+of an exploration starts from.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
+
+from peninsula.store.database import transaction
 
 FILE_NAME = "exploration.duckdb"
 
@@ -145,8 +152,15 @@ class ExplorationWriter:
                                   "add --resume to finish an interrupted exploration")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(path)
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
+        with transaction(self.con) as con:
+            self._create(con, header, uncertainties, integer_columns, levers, policies, actors,
+                         outcomes)
+
+    def _create(self, con: duckdb.DuckDBPyConnection, header: Mapping[str, Any],
+                uncertainties: Sequence[Mapping[str, Any]], integer_columns: Sequence[str],
+                levers: Sequence[Mapping[str, Any]], policies: Sequence[Mapping[str, str]],
+                actors: Sequence[str], outcomes: Sequence[Mapping[str, str]]) -> None:
+        """Create the tables and write what the experiments vary and measure."""
         con.execute(_FIXED_SCHEMA)
         typed = [f"{_quote(n)} {'BIGINT' if n in integer_columns else 'DOUBLE'}"
                  for n in self.names]
@@ -179,22 +193,15 @@ class ExplorationWriter:
         con.executemany("INSERT INTO actors VALUES (?, ?)", list(enumerate(actors)))
         con.executemany("INSERT INTO outcome_defs VALUES (?, ?, ?, ?)",
                         [[i, o["id"], o["label"], o["kind"]] for i, o in enumerate(outcomes)])
-        con.execute("COMMIT")
 
     def append(self, experiments: Mapping[str, np.ndarray], outcomes: Mapping[str, np.ndarray],
                paths: Mapping[str, np.ndarray], dyads: Mapping[str, np.ndarray]) -> None:
         """Append one batch of experiments (plain column arrays) in one transaction."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self.con) as con:
             _insert(con, "experiments", experiments)
             _insert(con, "outcomes", outcomes)
             _insert(con, "paths", paths)
             _insert(con, "dyads", dyads)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def finish(self, elapsed_seconds: float) -> None:
         """Mark the exploration complete."""
@@ -210,3 +217,206 @@ class ExplorationWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class ResultsError(ValueError):
+    """Stored results cannot be read or do not allow the requested analysis."""
+
+
+@dataclass(frozen=True)
+class ExplorationResults:
+    """A stored exploration, as arrays aligned ``[policy, sample, ...]``.
+
+    Attributes
+    ----------
+    path : Path
+        The DuckDB file.
+    metadata : dict
+        Scenario, hashes, seed, sampler, sizes, version and the full specification.
+    uncertainties : list of dict
+        ``name``, ``path``, ``distribution``, ``low``, ``high``, ``rationale``, in column order.
+    levers : list of dict
+        ``id``, ``label``, ``actor`` and ``options`` (``id``, ``label``) of each lever.
+    policies : list of dict
+        ``label`` and ``options`` (lever id → option id) of each policy.
+    actors : list of str
+        Actor codes in array order.
+    outcomes : list of dict
+        ``id``, ``label`` and ``kind`` (``binary`` or ``continuous``) of each outcome.
+    samples : numpy.ndarray
+        Parameter values, shape ``(S, d)``, in sample order.
+    seeds : numpy.ndarray
+        Engine seed of each sample, shape ``(S,)``.
+    value : numpy.ndarray
+        Probability (binary) or mean (continuous) per experiment, shape ``(P, S, O)``.
+    hits : numpy.ndarray
+        Futures in which each binary outcome occurred, shape ``(P, S, O)``.
+    rung : numpy.ndarray
+        Mean highest escalation rung per quarter, shape ``(P, S, Q)``.
+    dyads : dict of numpy.ndarray
+        ``relation_start``, ``commitment_start``, ``relation_end``, ``commitment_end``, each
+        averaged over samples, shape ``(P, A, A)``.
+
+    """
+
+    path: Path
+    metadata: dict[str, Any]
+    uncertainties: list[dict[str, Any]]
+    levers: list[dict[str, Any]]
+    policies: list[dict[str, Any]]
+    actors: list[str]
+    outcomes: list[dict[str, str]]
+    samples: np.ndarray
+    seeds: np.ndarray
+    value: np.ndarray
+    hits: np.ndarray
+    rung: np.ndarray
+    dyads: dict[str, np.ndarray]
+
+    @property
+    def names(self) -> list[str]:
+        """Uncertainty names, in column order."""
+        return [u["name"] for u in self.uncertainties]
+
+    @property
+    def futures(self) -> int:
+        """Futures per experiment."""
+        return int(self.metadata["futures"])
+
+    @property
+    def policy_labels(self) -> list[str]:
+        """One label per policy: ``china_answer=mediate, us_posture=deter``."""
+        return [p["label"] for p in self.policies]
+
+    @property
+    def policy_short(self) -> list[str]:
+        """One short label per policy: its option ids in lever order, ``mediate / deter``."""
+        return [" / ".join(p["options"].values()) or p["label"] for p in self.policies]
+
+    @property
+    def lever_order(self) -> str:
+        """What the parts of a short policy label are: ``China's answer / US posture``."""
+        return " / ".join(lever["label"] for lever in self.levers) or "policy"
+
+    @property
+    def default_outcome(self) -> str:
+        """The scenario's default outcome when it recorded one, else the first outcome."""
+        ids = [o["id"] for o in self.outcomes]
+        chosen = self.metadata.get("default_outcome")
+        return chosen if chosen in ids else ids[0]
+
+    def outcome_index(self, outcome: str) -> int:
+        """Position of ``outcome``; a clear error for an unknown id."""
+        ids = [o["id"] for o in self.outcomes]
+        if outcome not in ids:
+            raise ResultsError(f"unknown outcome {outcome!r}; expected one of {', '.join(ids)}")
+        return ids.index(outcome)
+
+    def policy_index(self, policy: str | None) -> int | None:
+        """Position of a policy given by its label or by option ids (``mediate,deter``)."""
+        if policy is None:
+            return None
+        wanted = [part.strip() for part in policy.replace("+", ",").split(",") if part.strip()]
+        for i, p in enumerate(self.policies):
+            if policy == p["label"]:
+                return i
+            options = [v for v in p["options"].values()]
+            pairs = [f"{k}={v}" for k, v in p["options"].items()]
+            if sorted(wanted) in (sorted(options), sorted(pairs)):
+                return i
+        raise ResultsError(f"unknown policy {policy!r}; expected one of: "
+                           + "; ".join(self.policy_labels))
+
+
+def open_results(results: str | Path) -> ExplorationResults:
+    """Read an exploration folder (or its ``exploration.duckdb``) into arrays."""
+    try:
+        path = results_path(results)
+    except FileNotFoundError as exc:
+        raise ResultsError(str(exc)) from None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise ResultsError(f"{path}: not a readable DuckDB file ({exc})") from None
+    try:
+        return _read(con, path)
+    except duckdb.CatalogException as exc:
+        raise ResultsError(f"{path}: not an exploration results file ({exc})") from None
+    finally:
+        con.close()
+
+
+def _read(con: duckdb.DuckDBPyConnection, path: Path) -> ExplorationResults:
+    row = con.execute("SELECT status, metadata, elapsed_seconds FROM exploration").fetchone()
+    if row is None:
+        raise ResultsError(f"{path}: the exploration table is empty")
+    status, meta_json, elapsed = row
+    metadata = json.loads(meta_json)
+    metadata["elapsed_seconds"] = elapsed
+    if status != "complete":
+        raise ResultsError(f"{path}: the exploration did not finish (status {status!r}); "
+                           "run it again")
+    uncertainties = [
+        dict(zip(("name", "path", "distribution", "low", "high", "rationale"), r, strict=True))
+        for r in con.execute("SELECT name, path, distribution, low, high, rationale "
+                             "FROM uncertainties ORDER BY position").fetchall()]
+    levers: list[dict[str, Any]] = []
+    for lever, label, actor, option, option_label in con.execute(
+            "SELECT lever, label, actor, option, option_label FROM levers "
+            "ORDER BY position, option_position").fetchall():
+        if not levers or levers[-1]["id"] != lever:
+            levers.append({"id": lever, "label": label, "actor": actor, "options": []})
+        levers[-1]["options"].append({"id": option, "label": option_label})
+    lever_ids = [lever["id"] for lever in levers]
+    select = ", ".join(['"' + i + '"' for i in lever_ids])
+    policies = []
+    for r in con.execute(f"SELECT policy, label{', ' + select if select else ''} FROM policies "
+                         "ORDER BY policy").fetchall():
+        policies.append({"label": r[1], "options": dict(zip(lever_ids, r[2:], strict=True))})
+    actors = [r[0] for r in con.execute("SELECT code FROM actors ORDER BY position").fetchall()]
+    outcomes = [dict(zip(("id", "label", "kind"), r, strict=True)) for r in con.execute(
+        "SELECT outcome, label, kind FROM outcome_defs ORDER BY position").fetchall()]
+    n_p, n_o = len(policies), len(outcomes)
+    n_s = int(metadata["samples"])
+    names = [u["name"] for u in uncertainties]
+    cols = ", ".join('"' + n + '"' for n in names)
+    exp = con.execute(f"SELECT sample, seed, {cols} FROM experiments WHERE policy = 0 "
+                      "ORDER BY sample").fetchnumpy()
+    if len(exp["sample"]) != n_s:
+        raise ResultsError(f"{path}: expected {n_s} samples, found {len(exp['sample'])}")
+    samples = np.column_stack([np.asarray(exp[n], dtype=np.float64) for n in names])
+    seeds = np.asarray(exp["seed"], dtype=np.int64)
+    out = con.execute("SELECT o.experiment, d.position, o.value, o.hits FROM outcomes o "
+                      "JOIN outcome_defs d ON d.outcome = o.outcome "
+                      "ORDER BY o.experiment, d.position").fetchnumpy()
+    expected = n_p * n_s * n_o
+    if len(out["value"]) != expected:
+        raise ResultsError(f"{path}: expected {expected} outcome rows, found {len(out['value'])}")
+    # experiment = sample * P + policy: reshape (S, P, O) then put policies first
+    value = np.asarray(out["value"], dtype=np.float64).reshape(n_s, n_p, n_o).transpose(1, 0, 2)
+    hits = np.asarray(out["hits"], dtype=np.int64).reshape(n_s, n_p, n_o).transpose(1, 0, 2)
+    paths = con.execute("SELECT mean_rung FROM paths ORDER BY experiment, quarter").fetchnumpy()
+    rung = np.asarray(paths["mean_rung"], dtype=np.float64)
+    n_q = rung.size // (n_p * n_s)
+    rung = rung.reshape(n_s, n_p, n_q).transpose(1, 0, 2)
+    n_a = len(actors)
+    dyads: dict[str, np.ndarray] = {}
+    frame = con.execute(
+        "SELECT e.policy, d.source, d.target, avg(d.relation_start) AS relation_start, "
+        "avg(d.commitment_start) AS commitment_start, avg(d.relation_end) AS relation_end, "
+        "avg(d.commitment_end) AS commitment_end FROM dyads d "
+        "JOIN experiments e ON e.experiment = d.experiment "
+        "GROUP BY ALL ORDER BY ALL").fetchnumpy()
+    p_idx, s_idx, t_idx = (np.asarray(frame[k], dtype=np.int64)
+                           for k in ("policy", "source", "target"))
+    for key in ("relation_start", "commitment_start", "relation_end", "commitment_end"):
+        arr = np.zeros((n_p, n_a, n_a))
+        arr[p_idx, s_idx, t_idx] = np.asarray(frame[key], dtype=np.float64)
+        dyads[key] = arr
+    return ExplorationResults(path=path, metadata=metadata, uncertainties=uncertainties,
+                              levers=levers, policies=policies, actors=actors,
+                              outcomes=outcomes, samples=samples, seeds=seeds, value=value,
+                              hits=hits, rung=rung, dyads=dyads)

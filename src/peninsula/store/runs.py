@@ -10,16 +10,20 @@ and the ``simulated_events`` view gives them the columns of the real-event table
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
+from peninsula.engine.compiled import CompiledScenario
 from peninsula.engine.results import SimulationResult
+from peninsula.events.schema import EVENT_COLUMNS
 from peninsula.scenario.cameo import cameo_table, plover_type_for
-from peninsula.scenario.compiled import CompiledScenario
 from peninsula.scenario.model import month_label
+from peninsula.store.database import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -48,17 +52,56 @@ CREATE OR REPLACE VIEW events_coded AS
     JOIN actors s ON s.run_id = e.run_id AND s.actor = e.source
     JOIN actors t ON t.run_id = e.run_id AND t.actor = e.target
     JOIN actions a ON a.run_id = e.run_id AND a.action = e.action;
+"""
+
+SIMULATED_EVENT_SQL: dict[str, str] = {
+    "event_key": "'sim:' || e.run_id || ':' || e.future || ':' || e.month || ':' || s.code "
+                 "|| ':' || t.code || ':' || a.id",
+    "dataset": "'simulated'",
+    "date": "CAST(CAST(r.start_month || '-01' AS DATE) + to_months(e.month) AS DATE)",
+    "source": "s.code",
+    "target": "t.code",
+    "source_actor": "s.code",
+    "target_actor": "t.code",
+    "cameo": "a.cameo",
+    "root_code": "substr(a.cameo, 1, 2)",
+    "plover_type": "a.plover",
+    "goldstein": "a.goldstein",
+    "quad_class": "a.quad_class",
+    "mentions": "1",
+    "action_country": "CAST(NULL AS VARCHAR)",
+    "doc_id": "CAST(NULL AS VARCHAR)",
+    "source_file": "CAST(NULL AS VARCHAR)",
+    "source_line": "CAST(NULL AS BIGINT)",
+    "raw": "a.id",
+}
+"""SQL expression of each column of the real-event table (:data:`EVENT_COLUMNS`) for a simulated
+event, over ``events e``, ``runs r``, ``actors s`` / ``t`` (source / target) and ``actions a``."""
+
+
+def _simulated_events_view() -> str:
+    """The ``simulated_events`` view: ``run_id``, ``future``, then the real-event columns.
+
+    Built from :data:`peninsula.events.schema.EVENT_COLUMNS`, in its order, so the view cannot
+    drift from the real-event table: a column with no expression in
+    :data:`SIMULATED_EVENT_SQL` (or an expression for no column) fails at import.
+    """
+    names = [name for name, _, _ in EVENT_COLUMNS]
+    problems = []
+    missing = [n for n in names if n not in SIMULATED_EVENT_SQL]
+    if missing:
+        problems.append(f"no SQL expression for {', '.join(missing)}")
+    extra = [n for n in SIMULATED_EVENT_SQL if n not in names]
+    if extra:
+        problems.append(f"an expression for unknown columns {', '.join(extra)}")
+    if problems:
+        raise RuntimeError("simulated_events is out of step with "
+                           f"peninsula.events.schema.EVENT_COLUMNS: {'; '.join(problems)}")
+    select = ",\n           ".join(f"{SIMULATED_EVENT_SQL[n]} AS {n}" for n in names)
+    return f"""
 CREATE OR REPLACE VIEW simulated_events AS
     SELECT e.run_id, e.future,
-           'sim:' || e.run_id || ':' || e.future || ':' || e.month || ':' || s.code || ':'
-               || t.code || ':' || a.id AS event_key,
-           'simulated' AS dataset,
-           CAST(CAST(r.start_month || '-01' AS DATE) + to_months(e.month) AS DATE) AS date,
-           s.code AS source, t.code AS target, s.code AS source_actor, t.code AS target_actor,
-           a.cameo, substr(a.cameo, 1, 2) AS root_code, a.plover AS plover_type, a.goldstein,
-           a.quad_class, 1 AS mentions, CAST(NULL AS VARCHAR) AS action_country,
-           CAST(NULL AS VARCHAR) AS doc_id, CAST(NULL AS VARCHAR) AS source_file,
-           CAST(NULL AS BIGINT) AS source_line, a.id AS raw
+           {select}
     FROM events e
     JOIN runs r ON r.run_id = e.run_id
     JOIN actors s ON s.run_id = e.run_id AND s.actor = e.source
@@ -67,10 +110,58 @@ CREATE OR REPLACE VIEW simulated_events AS
 """
 
 
+SCHEMA += _simulated_events_view()
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, np.ndarray]) -> None:
     frame = dict(columns)  # DuckDB scans a dict of NumPy arrays by its Python name
     names = ", ".join(frame)
     con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM frame")
+
+
+RESULTS_FILE = "results.duckdb"
+SUMMARY_FILE = "summary.json"
+
+
+class RunFolderError(ValueError):
+    """A run's results cannot be written where asked."""
+
+
+def check_run_folder(folder: Path, *, overwrite: bool = False) -> None:
+    """Refuse, before anything is simulated, a folder that cannot take a run's results."""
+    folder = Path(folder)
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RunFolderError(f"{parent} is a file, not a folder: choose another output "
+                                     "folder")
+            if not os.access(parent, os.W_OK):
+                raise RunFolderError(f"{parent} is not writable: choose another output folder")
+            break
+    if (folder / RESULTS_FILE).exists() and not overwrite:
+        raise RunFolderError(f"{folder / RESULTS_FILE} already exists: choose another output "
+                             "folder, or overwrite it explicitly")
+
+
+def save_run_folder(folder: Path, metadata: dict, model: CompiledScenario,
+                    result: SimulationResult, summarise: Callable[[str], dict]) -> str:
+    """Write ``results.duckdb`` and ``summary.json`` into ``folder``, each atomically.
+
+    ``summarise(run_id)`` builds the JSON summary once the run id is known. A file already in
+    the folder is replaced only when the new one is complete. Returns the run id.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / (RESULTS_FILE + ".partial")
+    for stale in (partial, partial.with_name(partial.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    run_id = write_run(partial, metadata, model, result)
+    os.replace(partial, folder / RESULTS_FILE)
+    text = json.dumps(summarise(run_id), indent=2, allow_nan=False)
+    tmp = folder / (SUMMARY_FILE + ".partial")
+    tmp.write_text(text)
+    os.replace(tmp, folder / SUMMARY_FILE)
+    return run_id
 
 
 def write_run(path: Path, metadata: dict, model: CompiledScenario,
@@ -80,13 +171,9 @@ def write_run(path: Path, metadata: dict, model: CompiledScenario,
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(SCHEMA)
-        _write(con, run_id, metadata, model, result)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(SCHEMA)
+            _write(con, run_id, metadata, model, result)
     finally:
         con.close()
     return run_id

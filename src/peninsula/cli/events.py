@@ -7,7 +7,7 @@ Bad input prints one line naming the file, line and what was expected, and exits
 
 from __future__ import annotations
 
-import sys
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +15,20 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from peninsula.cli.console import fail as _fail
+from peninsula.cli.console import missing_extra, user_error
+from peninsula.events.actors import builtin_actors, load_phoenix_actors
+from peninsula.events.calibration import calibrate_relations, write_calibrated
+from peninsula.events.coder import DictionaryCoder, events_to_batch
+from peninsula.events.database import connect, import_file, insert_batch
 from peninsula.events.formats import FORMATS, FormatError
+from peninsula.events.schema import EVENT_COLUMN_NAMES
+from peninsula.events.summary import plot_summary, summarise_dyad
+from peninsula.scenario.loading import ScenarioError, load_scenario
 
 events_app = typer.Typer(help="Import real event data and summarise dyads.",
                          no_args_is_help=True, add_completion=False)
@@ -35,10 +45,6 @@ def _err() -> Console:
     return Console(stderr=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    """Print a one-line error to stderr and return the exit to raise (code 2)."""
-    _err().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 @events_app.command("import")
@@ -50,8 +56,6 @@ def import_command(
         "--format", help=f"One of {', '.join(FORMATS)}; detected when left out.")] = None,
 ) -> None:
     """Import event files into the ``events`` table, one transaction per file."""
-    from peninsula.events.database import connect, import_file
-
     if fmt is not None and fmt not in FORMATS:
         raise _fail(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     try:
@@ -107,10 +111,6 @@ def summary_command(
         "--future", help="Only this simulated future (with --table simulated_events).")] = None,
 ) -> None:
     """Monthly event counts and mean Goldstein in each direction of a dyad."""
-    import re
-
-    from peninsula.events.summary import plot_summary, summarise_dyad
-
     if not db.is_file():
         raise _fail(f"{db}: no such database; run 'peninsula events import' first")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
@@ -155,7 +155,11 @@ def summary_command(
                             f"{row.events:g}")
         _out().print(actions)
     if png is not None:
-        _out().print(f"plot written to {plot_summary(summary, png)}")
+        try:
+            written = plot_summary(summary, png)
+        except ImportError as exc:
+            raise missing_extra("plot", "--png", exc) from None
+        _out().print(f"plot written to {written}", markup=False)
 
 
 @events_app.command("export-sim")
@@ -166,9 +170,6 @@ def export_sim_command(
     future: Annotated[int, typer.Option("--future", help="Which simulated future.")] = 0,
 ) -> None:
     """Add one simulated future's event stream to an event database (dataset 'simulated')."""
-    from peninsula.events.database import connect
-    from peninsula.events.schema import EVENT_COLUMN_NAMES
-
     path = results / "results.duckdb" if results.is_dir() else results
     if not path.is_file():
         raise _fail(f"{path}: no such results file; run 'peninsula run' first")
@@ -205,9 +206,6 @@ def calibrate_command(
     ] = None,
 ) -> None:
     """Set a scenario's starting relations from the last months of real events."""
-    from peninsula.events.calibration import calibrate_relations, write_calibrated
-    from peninsula.scenario.loading import ScenarioError, load_scenario
-
     if not db.is_file():
         raise _fail(f"{db}: no such database; run 'peninsula events import' first")
     try:
@@ -217,9 +215,7 @@ def calibrate_command(
                                            end=end)
         write_calibrated(scenario, calibrations, prior_weight, out)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            _err().print(f"error: {problem}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise user_error(exc) from None
     except (ValueError, duckdb.Error) as exc:
         raise _fail(str(exc).splitlines()[0]) from None
     table = Table(title=f"{loaded.scenario.name}: relations from events "
@@ -243,9 +239,6 @@ def code_command(
         "--actors", help="Extra Phoenix-style actor CSV files.")] = None,
 ) -> None:
     """Code news text into CAMEO events with the dictionary coder and print them."""
-    from peninsula.events.actors import builtin_actors, load_phoenix_actors
-    from peninsula.events.coder import DictionaryCoder, events_to_batch
-
     try:
         when = date.fromisoformat(day)
     except ValueError:
@@ -258,10 +251,12 @@ def code_command(
             raise _fail(f"{path}: expected a Phoenix actor CSV (phrase, synonyms, code, "
                         f"date_from, date_to): {exc}") from None
     coder = DictionaryCoder(actors=entries)
+    try:
+        import spacy  # noqa: F401 - the coder's tokenizer, an optional extra
+    except ImportError as exc:
+        raise missing_extra("nlp", "peninsula code", exc) from None
     con = None
     if db is not None:
-        from peninsula.events.database import connect, insert_batch
-
         con = connect(db)
     table = Table(title=f"Coded events ({when})")
     for column in ("file:line", "source", "target", "CAMEO", "words", "sentence"):
@@ -273,12 +268,10 @@ def code_command(
             raise _fail(f"{path}: cannot read as UTF-8 text: {exc}") from None
         events = coder.code(text, when)
         for event in events:
-            table.add_row(f"{path.name}:{event.line}", event.source_actor,
-                          event.target_actor or "–", event.cameo, event.words,
-                          event.sentence)
+            table.add_row(escape(f"{path.name}:{event.line}"), escape(event.source_actor),
+                          escape(event.target_actor or "–"), event.cameo, escape(event.words),
+                          escape(event.sentence))
         if con is not None:
-            from peninsula.events.database import insert_batch
-
             result = insert_batch(con, events_to_batch(events, path.name))
             _err().print(f"{path.name}: {result.inserted} events stored in {db}, "
                           f"{result.already_present} already present", highlight=False)
@@ -287,13 +280,3 @@ def code_command(
     _out().print(table)
 
 
-def main() -> None:
-    """Run the events app alone (``python -m peninsula.events.cli``)."""
-    app = typer.Typer(add_completion=False)
-    app.add_typer(events_app, name="events")
-    app.command("code")(code_command)
-    app(prog_name="peninsula")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

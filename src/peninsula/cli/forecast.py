@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape as _escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from peninsula.cli.console import err, out
+from peninsula.cli.console import fail as _fail
+from peninsula.cli.console import pct as _pct
+from peninsula.cli.console import user_error as _user_error
+from peninsula.forecast.across import forecast_across
 from peninsula.forecast.forecasting import (
     ForecastFileError,
     ScoreReport,
@@ -30,41 +33,24 @@ from peninsula.forecast.forecasting import (
 )
 from peninsula.forecast.questions import QuestionError, QuestionFile, load_questions
 from peninsula.scenario.loading import LoadedScenario, ScenarioError, load_scenario
+from peninsula.store.explorations import open_results
 
 __all__ = ["forecast_command", "score_command"]
 
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(messages: list[str] | str) -> typer.Exit:
-    for message in [messages] if isinstance(messages, str) else messages:
-        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _user_error(exc: Exception) -> typer.Exit:
-    """A bad question, scenario or value: every problem on one line, exit code 2."""
-    problems = getattr(exc, "problems", None)
-    return _fail([_escape(str(p)) for p in problems] if problems else _escape(str(exc)))
 
 
 def _load_questions(name_or_path: str) -> QuestionFile:
     try:
         return load_questions(name_or_path)
     except QuestionError as exc:
-        raise _fail([_escape(str(p)) for p in exc.problems]) from None
+        raise _fail([str(p) for p in exc.problems]) from None
 
 
 def _load_scenario(name_or_path: str) -> LoadedScenario:
     try:
         return load_scenario(name_or_path)
     except ScenarioError as exc:
-        raise _fail([_escape(str(p)) for p in exc.problems]) from None
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}%" if 0.0 < x < 0.01 else f"{100 * x:.1f}%"
+        raise _fail([str(p) for p in exc.problems]) from None
 
 
 def forecast_command(
@@ -136,13 +122,11 @@ def forecast_command(
 
 
 def _forecast_exploration(results: Path, qfile: QuestionFile, out_dir: Path) -> None:
-    from peninsula.analysis.exploration import open_results
-    from peninsula.forecast.across import forecast_across
 
     try:
         explored = open_results(results)
     except (ValueError, OSError) as exc:
-        raise _fail(_escape(str(exc).splitlines()[0])) from None
+        raise _fail(str(exc).splitlines()[0]) from None
     total = len(explored.policies) * explored.samples.shape[0]
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("experiments"), TimeElapsedColumn()]
@@ -237,12 +221,12 @@ def score_command(
     try:
         loaded = [read_forecasts(p) for p in paths]
     except ForecastFileError as exc:
-        raise _fail(_escape(str(exc))) from None
+        raise _fail(str(exc)) from None
     named = dict(zip(_label_files(paths), loaded, strict=True))
     try:
         report = score_forecasts(named, qfile.questions, bins=bins, community=community)
     except ValueError as exc:
-        raise _fail(_escape(str(exc))) from None
+        raise _fail(str(exc)) from None
     for table in _score_tables(report):
         out.print(table)
     for note in report.notes:
