@@ -1,6 +1,6 @@
 """Each claim of the seed analysis must visibly matter, in the direction the seed argues.
 
-Every test runs korea-2024 with and without one claim on the same 20,000 futures (same seed,
+Every test runs korea-2024 with and without one claim on the same 6,000 futures (same seed,
 same random draws) and asks that the 95% interval of the paired difference exclude zero.
 """
 
@@ -13,7 +13,7 @@ from peninsula.analysis.intervals import paired_difference
 from peninsula.experiments.runs import Run, run_scenario
 from peninsula.scenario.loading import load_scenario
 
-FUTURES = 20_000
+FUTURES = 6_000
 SEED = 11
 
 

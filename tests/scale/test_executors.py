@@ -59,7 +59,7 @@ def test_bad_executor_options_are_one_line_errors():
         make_executor("threads", 2)
     with pytest.raises(ValueError, match="--workers"):
         make_executor("processes", 0)
-    with pytest.raises(ValueError, match="--scheduler needs --executor dask"):
+    with pytest.raises(ValueError, match="a scheduler address needs the Dask executor"):
         make_executor("processes", 2, "tcp://localhost:8786")
 
 

@@ -145,7 +145,13 @@ class Exploration:
 
 def plan(scenario: LoadedScenario | str | Path, *, samples: int = 1000, futures: int = 200,
          sampler: str = "lhs", seed: int = 2024, months: int | None = None) -> ExplorationPlan:
-    """Check the arguments and sample the design of an exploration without running it."""
+    """Check the arguments and sample the design of an exploration without running it.
+
+    >>> import peninsula as pn
+    >>> p = pn.plan("korea-2024", samples=8, futures=50)
+    >>> (p.design.n_samples, len(p.policies), p.n_experiments)
+    (8, 12, 96)
+    """
     loaded = _scenario(scenario)
     spec = load_exploration(loaded.path or loaded.label, loaded)
     return plan_exploration(loaded, spec, samples=samples, futures=futures, seed=seed,
@@ -162,6 +168,13 @@ def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: 
     ``sampler`` is ``lhs``, ``sobol`` (needed for Sobol indices) or ``mc``; ``executor`` is
     one of :mod:`peninsula.api.executors`. ``resume=True`` finishes an interrupted
     exploration in ``out`` to the same numbers. Returns the opened results.
+
+    >>> import peninsula as pn, tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> ex = pn.explore("korea-2024", samples=2, futures=10, months=2, out=out,
+    ...                 executor=pn.executors.Local(), progress=False)
+    >>> ex.metadata["experiments"]
+    24
     """
     the_plan = planned or plan(scenario, samples=samples, futures=futures, sampler=sampler,
                                seed=seed, months=months)
@@ -178,7 +191,14 @@ def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: 
 
 
 def open_exploration(path: str | Path) -> Exploration:
-    """Open a finished exploration folder (or its ``exploration.duckdb``)."""
+    """Open a finished exploration folder (or its ``exploration.duckdb``).
+
+    >>> import peninsula as pn, tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> _ = pn.explore("korea-2024", samples=2, futures=10, months=2, out=out, progress=False)
+    >>> pn.open_exploration(out).default_outcome
+    'war_on_peninsula'
+    """
     return Exploration(open_results(path))
 
 

@@ -244,6 +244,12 @@ def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
     The results are saved in ``folder`` like :meth:`RunResult.save`. ``on_chunk(done, total)``
     follows the chunks; ``on_resume(already, total)`` is called once when chunks were stored.
     Ctrl-C raises :class:`peninsula.experiments.parallel.Interrupted`.
+
+    >>> import peninsula as pn, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> r = pn.run_chunked("korea-2024", folder, futures=300, months=3, chunk_size=100)
+    >>> r.execution["chunks"], sorted(p.name for p in Path(folder).iterdir())
+    (3, ['chunks.duckdb', 'results.duckdb', 'summary.json'])
     """
     loaded = _scenario(scenario)
     check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)

@@ -56,9 +56,9 @@ def calibrate_relations(con: duckdb.DuckDBPyConnection, loaded: LoadedScenario, 
                         table: str = "events") -> list[DyadCalibration]:
     """Calibrated relation of every pair of the scenario's actors."""
     if window < 1:
-        raise ValueError("--window must be at least 1 month")
+        raise ValueError(f"window must be ≥ 1 month, got {window}")
     if shrinkage < 0:
-        raise ValueError("--prior-weight must be >= 0")
+        raise ValueError(f"prior weight must be ≥ 0, got {shrinkage}")
     scenario = loaded.scenario
     last = end or month_label(scenario.start, -1)
     first = month_label(last, -(window - 1))

@@ -127,7 +127,7 @@ def summarise_dyad(con: duckdb.DuckDBPyConnection, dyad: tuple[str, str] | str,
     pair = parse_dyad(dyad) if isinstance(dyad, str) else dyad
     first, last = parse_month(start), parse_month(end)
     if last < first:
-        raise ValueError(f"--to {end} is before --from {start}")
+        raise ValueError(f"the last month {end} is before the first month {start}")
     name, columns = _source_sql(con, relation)
     a, b = pair
     base = f"""

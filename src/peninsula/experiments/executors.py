@@ -118,7 +118,7 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int = 2, *, in_flight: int | None = None):
         if workers < 1:
-            raise ValueError("--workers must be at least 1")
+            raise ValueError(f"workers must be ≥ 1, got {workers}")
         self.workers = workers
         self.in_flight = _in_flight_limit(workers, in_flight)
         self._pool: ProcessPoolExecutor | None = None
@@ -206,7 +206,7 @@ class DaskExecutor(Executor):
         except ImportError:
             raise ExecutorError(DASK_MISSING) from None
         if workers < 1:
-            raise ValueError("--workers must be at least 1")
+            raise ValueError(f"workers must be ≥ 1, got {workers}")
         self.workers = workers
         self.scheduler = scheduler
         self.retries = retries
@@ -311,9 +311,9 @@ def make_executor(kind: str, workers: int = 1, scheduler: str | None = None) -> 
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTORS)}")
     if workers < 1:
-        raise ValueError("--workers must be at least 1")
+        raise ValueError(f"workers must be ≥ 1, got {workers}")
     if scheduler and kind != "dask":
-        raise ValueError("--scheduler needs --executor dask")
+        raise ValueError("a scheduler address needs the Dask executor")
     if kind == "local":
         return LocalExecutor()
     if kind == "processes":

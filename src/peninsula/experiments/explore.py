@@ -102,11 +102,11 @@ def plan_exploration(loaded: LoadedScenario, spec: ExplorationSpec, *, samples: 
     if problems:
         raise ScenarioError(problems)
     if futures < 1:
-        raise ValueError("--futures must be at least 1")
+        raise ValueError(f"futures must be ≥ 1, got {futures}")
     if months is not None and months < 1:
-        raise ValueError("--months must be at least 1")
+        raise ValueError(f"months must be ≥ 1, got {months}")
     if seed < 0:
-        raise ValueError("--seed must be a non-negative integer")
+        raise ValueError(f"seed must be ≥ 0, got {seed}")
     design = sample(spec.uncertainties, samples, sampler, seed)
     policies = spec.policies()
     horizon = loaded.scenario.horizon_months if months is None else months
@@ -327,7 +327,7 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
     ``on_progress`` receives the number of futures x months just simulated.
     """
     if workers < 1:
-        raise ValueError("--workers must be at least 1")
+        raise ValueError(f"workers must be ≥ 1, got {workers}")
     path = Path(out_dir) / FILE_NAME
     scenario = plan.loaded.scenario
     outcome_defs = [{"id": o.id, "label": o.label,
