@@ -26,6 +26,7 @@ from peninsula.api import (
     run_chunked,
     write_report,
 )
+from peninsula.errors import UserError
 from peninsula.scenario.loading import (
     LoadedScenario,
     ScenarioError,
@@ -40,6 +41,7 @@ __all__ = [
     "LoadedScenario",
     "RunResult",
     "ScenarioError",
+    "UserError",
     "__version__",
     "builtin_scenarios",
     "counterfactual",

@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from peninsula.errors import UserError
+
 out = Console()
 err = Console(stderr=True)
 
@@ -34,10 +36,13 @@ def fail(messages: Iterable[str] | str) -> typer.Exit:
 
 
 def user_error(exc: BaseException) -> typer.Exit:
-    """A library error as CLI output: every listed problem (``exc.problems``) on its own line."""
-    problems = getattr(exc, "problems", None)
-    if problems:
-        return fail(str(p) for p in problems)
+    """A library error as CLI output, one line per problem.
+
+    Every problem of a :class:`UserError`; the first line of any other expected error (a bad
+    number, a missing executor).
+    """
+    if isinstance(exc, UserError):
+        return fail(str(p) for p in exc.problems)
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return fail(text.splitlines()[0] if text else type(exc).__name__)
 

@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
+from peninsula.errors import UserError
 from peninsula.events.countries import name_to_iso3
 
 FormatName = Literal["gdelt1", "gdelt2", "icews", "plover"]
@@ -64,7 +65,7 @@ PLOVER_KEYS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-class FormatError(ValueError):
+class FormatError(UserError):
     """A file whose format cannot be detected or read; the message names file and line."""
 
 

@@ -34,6 +34,7 @@ from peninsula.analysis.scoring import (
     murphy_decomposition,
 )
 from peninsula.engine.compiled import compile_scenario
+from peninsula.errors import UserError
 from peninsula.experiments.runs import run_scenario
 from peninsula.forecast.criteria import Evidence, Vocabulary
 from peninsula.forecast.questions import PreparedQuestion, Question, QuestionFile
@@ -60,7 +61,7 @@ FORECAST_COLUMNS = ["id", "probability", "low", "high", "successes", "futures", 
 """Columns of ``forecasts.csv``, and the keys of each row of ``forecasts.json``."""
 
 
-class ForecastFileError(ValueError):
+class ForecastFileError(UserError):
     """A forecast file cannot be read; the message names the file and the problem."""
 
 

@@ -31,6 +31,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from peninsula.errors import UserError
 from peninsula.forecast.criteria import (
     KINDS,
     CompiledCriterion,
@@ -57,7 +58,7 @@ QuestionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 
-class QuestionError(ValueError):
+class QuestionError(UserError):
     """A questions file cannot be used; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[Problem]):

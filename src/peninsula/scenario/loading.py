@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from peninsula.errors import UserError
 from peninsula.scenario.cameo import cameo_table
 from peninsula.scenario.model import Scenario
 
@@ -46,7 +47,7 @@ class Problem:
         return f"{where} {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError):
     """A scenario could not be loaded; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[Problem]):

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from peninsula.errors import UserError
 from peninsula.store.database import transaction
 
 SCHEMA = """
@@ -51,7 +52,7 @@ RESERVED = {"store_identity", "chunks_done"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A chunk store cannot be used as asked (a one-line message)."""
 
 

@@ -40,6 +40,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from peninsula.errors import UserError
 from peninsula.store.database import transaction
 
 FILE_NAME = "exploration.duckdb"
@@ -222,7 +223,7 @@ class ExplorationWriter:
 # --------------------------------------------------------------------------- reading
 
 
-class ResultsError(ValueError):
+class ResultsError(UserError):
     """Stored results cannot be read or do not allow the requested analysis."""
 
 

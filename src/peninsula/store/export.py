@@ -13,11 +13,13 @@ from pathlib import Path
 
 import duckdb
 
+from peninsula.errors import UserError
+
 FORMATS = ("csv", "parquet")
 RESULT_FILES = ("results.duckdb", "exploration.duckdb")
 
 
-class ExportError(ValueError):
+class ExportError(UserError):
     """The results cannot be exported as asked."""
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from peninsula.engine.compiled import CompiledScenario
 from peninsula.engine.results import SimulationResult
+from peninsula.errors import UserError
 from peninsula.events.schema import EVENT_COLUMNS
 from peninsula.scenario.cameo import cameo_table, plover_type_for
 from peninsula.scenario.model import month_label
@@ -123,7 +124,7 @@ RESULTS_FILE = "results.duckdb"
 SUMMARY_FILE = "summary.json"
 
 
-class RunFolderError(ValueError):
+class RunFolderError(UserError):
     """A run's results cannot be written where asked."""
 
 
