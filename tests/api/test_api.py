@@ -97,7 +97,7 @@ def test_save_writes_what_the_cli_writes(small_run, tmp_path):
 def test_argument_errors_speak_the_library_language(korea):
     with pytest.raises(ValueError, match="futures must be ≥ 1"):
         pn.run(korea, futures=0)
-    with pytest.raises(ValueError, match="months must be ≥ 1"):
+    with pytest.raises(ValueError, match="months must be between 1 and 240"):
         pn.run(korea, futures=10, months=0)
     with pytest.raises(pn.ScenarioError, match="unknown claim"):
         pn.run(korea, futures=10, without=["S99"])

@@ -115,7 +115,7 @@ def test_common_random_numbers_make_identical_policies_identical(tmp_path, korea
 
 
 def test_bad_numbers_are_errors_before_anything_runs(korea, korea_spec):
-    with pytest.raises(ValueError, match="--futures"):
+    with pytest.raises(ValueError, match="futures must be ≥ 1"):
         plan_exploration(korea, korea_spec, samples=4, futures=0, seed=1)
     with pytest.raises(ValueError, match="unknown sampler"):
         plan_exploration(korea, korea_spec, samples=4, futures=10, seed=1, sampler="grid")

@@ -93,7 +93,7 @@ def test_json_forecast_files_and_their_errors(tmp_path):
     path.write_text(json.dumps({"forecasts": [{"id": "a", "probability": 0.25}]}))
     assert read_forecasts(path) == {"a": 0.25}
     path.write_text(json.dumps([{"id": "a", "probability": 1.5}]))
-    with pytest.raises(ForecastFileError, match=r"f.json row 1 \(a\): probability 1.5 is outside"):
+    with pytest.raises(ForecastFileError, match=r"f.json entry 1 \(a\): probability 1.5 is out"):
         read_forecasts(path)
     path.write_text("{not json")
     with pytest.raises(ForecastFileError, match="cannot be read"):

@@ -133,7 +133,8 @@ def test_probability_outside_unit_interval(tmp_path):
 def test_other_mistakes(tmp_path):
     assert problems(tmp_path, GOOD.replace("resolution: true", "resolution: maybe"))[0].endswith(
         "resolution: expected true or false, got \"maybe\"")
-    assert "unknown field" in problems(tmp_path, GOOD + "  closing: 2024-12-31\n")[0]
+    (tmp_path / "extra.yaml").write_text(GOOD + "  closing: 2024-12-31\n", encoding="utf-8")
+    assert "ignored unknown field(s) closing" in load_questions(tmp_path / "extra.yaml").warnings[0]
     assert "duplicate id" in problems(tmp_path, GOOD + GOOD)[0]
     assert "YAML syntax error" in problems(tmp_path, GOOD + "- id: [unclosed\n")[0]
     assert "non-empty list" in problems(tmp_path, "")[0]

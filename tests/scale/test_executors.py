@@ -57,7 +57,7 @@ def test_map_unordered_yields_every_item_once():
 def test_bad_executor_options_are_one_line_errors():
     with pytest.raises(ValueError, match="unknown executor 'threads'"):
         make_executor("threads", 2)
-    with pytest.raises(ValueError, match="--workers"):
+    with pytest.raises(ValueError, match="workers must be ≥ 1"):
         make_executor("processes", 0)
     with pytest.raises(ValueError, match="a scheduler address needs the Dask executor"):
         make_executor("processes", 2, "tcp://localhost:8786")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 import yaml
@@ -81,7 +82,6 @@ def test_descriptions_are_not_hashed():
 
 
 def test_json_schema_is_valid_and_accepts_the_shipped_scenarios(tmp_path):
-    jsonschema = pytest.importorskip("jsonschema")
     schema = scenario_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
@@ -95,7 +95,6 @@ def test_json_schema_is_valid_and_accepts_the_shipped_scenarios(tmp_path):
 
 
 def test_json_schema_knows_the_catalogue_and_refuses_unknown_keys():
-    jsonschema = pytest.importorskip("jsonschema")
     schema = scenario_json_schema()
     assert schema["properties"]["catalogue"]["enum"] == ["standard"]
     assert set(Scenario.model_fields) < set(schema["properties"])

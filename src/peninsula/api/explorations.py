@@ -9,6 +9,7 @@ prints.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,13 @@ from peninsula.report.html import render_exploration_report
 from peninsula.report.html import write_report as write_html
 from peninsula.scenario.exploration import load_exploration
 from peninsula.scenario.loading import LoadedScenario
-from peninsula.store.explorations import FILE_NAME, ExplorationResults, open_results
+from peninsula.store.explorations import (
+    FILE_NAME,
+    ExplorationResults,
+    ResultsError,
+    open_results,
+)
+from peninsula.store.runs import check_output_folder
 
 __all__ = ["Analysis", "Exploration", "explore", "open_exploration", "plan", "write_report"]
 
@@ -73,6 +80,19 @@ class Analysis:
                              "ST": s.ST, "ST_conf": s.ST_conf})
 
 
+def check_analysis_options(*, threshold: float, tolerance: float) -> None:
+    """Refuse a discovery threshold or a regret tolerance that is not a finite number ≥ 0."""
+    problems = []
+    if not math.isfinite(threshold):
+        problems.append(f"threshold must be a finite number (a probability or a value of the "
+                        f"outcome), got {threshold}")
+    if not (math.isfinite(tolerance) and tolerance >= 0):
+        problems.append(f"tolerance (the regret within which a policy counts as near the best) "
+                        f"must be a finite number ≥ 0, got {tolerance}")
+    if problems:
+        raise ResultsError("\n".join(problems))
+
+
 class Exploration:
     """A stored exploration, read from its folder or ``exploration.duckdb``."""
 
@@ -116,6 +136,7 @@ class Exploration:
         ``policy`` (a label or option ids such as ``"mediate,deter"``) restricts sensitivity
         and discovery to one policy. Raises ``ResultsError`` for an unknown outcome or policy.
         """
+        check_analysis_options(threshold=threshold, tolerance=tolerance)
         res = self.results
         chosen = outcome or res.default_outcome
         index = res.outcome_index(chosen)
@@ -176,10 +197,12 @@ def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: 
     >>> ex.metadata["experiments"]
     24
     """
+    check_output_folder(Path(out))
     the_plan = planned or plan(scenario, samples=samples, futures=futures, sampler=sampler,
                                seed=seed, months=months)
     spec = resolve(executor)
     folder = Path(out)
+    check_output_folder(folder)
     target = folder / FILE_NAME
     if target.exists() and not resume:
         raise FileExistsError(f"{target} already exists; choose another folder, or resume "
@@ -211,6 +234,7 @@ def write_report(exploration: Exploration | str | Path, path: str | Path = "repo
     >>> import peninsula as pn  # doctest: +SKIP
     >>> pn.write_report(pn.open_exploration("x/"), "report.html")  # doctest: +SKIP
     """
+    check_analysis_options(threshold=threshold, tolerance=tolerance)
     ex = exploration if isinstance(exploration, Exploration) else open_exploration(exploration)
     html = render_exploration_report(ex.results, outcome=outcome, threshold=threshold,
                                      objective=objective, tolerance=tolerance)

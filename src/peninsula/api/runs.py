@@ -33,13 +33,26 @@ from peninsula.api.executors import ExecutorSpec, resolve
 from peninsula.engine.compiled import compile_scenario
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, plan_chunks
 from peninsula.experiments.parallel import run_ensemble_parallel, run_identity
-from peninsula.experiments.runs import Run, RunMetadata, check_size, describe_run, prepare
+from peninsula.experiments.runs import (
+    Run,
+    RunMetadata,
+    check_memory,
+    check_size,
+    describe_run,
+    prepare,
+)
 from peninsula.experiments.runs import run_scenario as _run_scenario
 from peninsula.scenario.cameo import plover_type_for
 from peninsula.scenario.loading import LoadedScenario, load_scenario
 from peninsula.scenario.model import month_label
 from peninsula.store.chunks import ChunkStore
-from peninsula.store.runs import check_run_folder, save_run_folder
+from peninsula.store.runs import (
+    RunFolderError,
+    check_output_folder,
+    check_run_folder,
+    reserve_run_folder,
+    save_run_folder,
+)
 
 __all__ = ["CHUNK_STORE", "Counterfactual", "RunResult", "counterfactual", "run", "run_chunked"]
 
@@ -253,9 +266,11 @@ def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
     """
     loaded = _scenario(scenario)
     check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)
+    check_output_folder(Path(folder))
     spec = resolve(executor)
     prepared, applied = prepare(loaded, shocks=shocks)
     model = compile_scenario(prepared.scenario, horizon=months)
+    check_memory(model, futures, events=events)
     folder = Path(folder)
     identity = run_identity(scenario_sha256=prepared.sha256, seed=seed, futures=futures,
                             months=model.horizon, chunk_size=chunk_size, record_events=events,
@@ -263,6 +278,18 @@ def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
     n_chunks = len(plan_chunks(futures, chunk_size))
     runner = spec.build()
 
+    with reserve_run_folder(folder, overwrite=True):
+        return _run_chunks(loaded, prepared, model, folder, identity, spec, runner,
+                           futures=futures, seed=seed, events=events, chunk_size=chunk_size,
+                           resume=resume, applied=applied, n_chunks=n_chunks,
+                           on_chunk=on_chunk, on_resume=on_resume)
+
+
+def _run_chunks(loaded: LoadedScenario, prepared: LoadedScenario, model, folder: Path,
+                identity: dict[str, Any], spec: ExecutorSpec, runner, *, futures: int,
+                seed: int, events: bool, chunk_size: int, resume: bool, applied: dict,
+                n_chunks: int, on_chunk: Callable[[int, int], None] | None,
+                on_resume: Callable[[int, int], None] | None) -> RunResult:
     started = time.perf_counter()
     with ChunkStore(folder / CHUNK_STORE, identity, resume=resume) as store:
         already = len(store.done())
@@ -281,7 +308,11 @@ def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
     execution = {"executor": spec.kind, "workers": runner.workers, "scheduler": spec.scheduler,
                  "chunks": n_chunks, "resumed_chunks": already}
     outcome = RunResult(Run(metadata=metadata, model=model, result=result), execution)
-    save_run_folder(folder, metadata.as_dict(), model, result, outcome.to_dict)
+    try:
+        save_run_folder(folder, metadata.as_dict(), model, result, outcome.to_dict)
+    except RunFolderError as exc:
+        raise RunFolderError(f"{exc}; every chunk is kept in {folder / CHUNK_STORE}: run the "
+                             "same command with --resume to write the results") from None
     return outcome
 
 

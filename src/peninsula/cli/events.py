@@ -21,6 +21,7 @@ from rich.table import Table
 
 from peninsula.cli.console import fail as _fail
 from peninsula.cli.console import missing_extra, user_error
+from peninsula.errors import UserError
 from peninsula.events.actors import builtin_actors, load_phoenix_actors
 from peninsula.events.calibration import calibrate_relations, write_calibrated
 from peninsula.events.coder import DictionaryCoder, events_to_batch
@@ -58,14 +59,13 @@ def import_command(
     """Import event files into the ``events`` table, one transaction per file."""
     if fmt is not None and fmt not in FORMATS:
         raise _fail(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    try:
-        con = connect(db)
-    except duckdb.Error as exc:
-        raise _fail(f"{db}: cannot open the database: {exc}") from None
+    created = not db.exists()
+    con = _open_db(db)
     table = Table(title=f"Imported into {db}")
     for column in ("file", "format", "rows", "inserted", "already present", "rejected"):
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
     total_rejected = 0
+    stored = 0
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=_err(), transient=True) as progress:
         task = progress.add_task("starting", total=None)
@@ -74,12 +74,18 @@ def import_command(
                 result = import_file(con, path, fmt,
                                      progress=lambda msg: progress.update(task, description=msg))
             except FormatError as exc:
-                con.close()
+                _close_failed(con, db, created and not stored)
                 raise _fail(str(exc)) from None
+            except (KeyboardInterrupt, duckdb.InterruptException):
+                _close_failed(con, db, created and not stored)
+                _err().print(f"interrupted: database unchanged for {path}", markup=False,
+                             highlight=False)
+                raise typer.Exit(130) from None
             except duckdb.Error as exc:
-                con.close()
+                _close_failed(con, db, created and not stored)
                 raise _fail(f"{path}: import failed, database unchanged for this file: "
                             f"{str(exc).splitlines()[0]}") from None
+            stored += 1
             total_rejected += result.rejected
             table.add_row(result.file, result.dataset, f"{result.rows_read:,}",
                           f"{result.inserted:,}", f"{result.already_present:,}",
@@ -89,6 +95,47 @@ def import_command(
     if total_rejected:
         _out().print(f"{total_rejected:,} rows rejected: see the 'rejects' table "
                        "(file, line, reason).")
+
+
+def _open_db(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open an event database, or exit with one line saying why not."""
+    if db.is_dir():
+        raise _fail(f"{db}: is a directory; expected a DuckDB database file")
+    if read_only and not db.is_file():
+        raise _fail(f"{db}: no such database; run 'peninsula events import' first")
+    created = not db.exists()
+    try:
+        if read_only:
+            return duckdb.connect(str(db), read_only=True)
+        return connect(db)
+    except duckdb.Error as exc:
+        if created:
+            _remove_db(db)
+        raise _fail(f"{db}: cannot open as a DuckDB event database: "
+                    f"{str(exc).splitlines()[0]}") from None
+
+
+def _remove_db(db: Path) -> None:
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _close_failed(con: duckdb.DuckDBPyConnection, db: Path, remove: bool) -> None:
+    """Close after a failed import; remove the database file if this command created it."""
+    con.close()
+    if remove:
+        _remove_db(db)
+
+
+def _check_out_folder(option: str, path: Path | None) -> None:
+    """Refuse an output path whose folder does not exist (folders are not created)."""
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise _fail(f"{option} {path}: folder {folder} does not exist; create it first")
+    if path.is_dir():
+        raise _fail(f"{option} {path}: is a directory; expected a file name")
 
 
 @events_app.command("summary")
@@ -111,6 +158,7 @@ def summary_command(
         "--future", help="Only this simulated future (with --table simulated_events).")] = None,
 ) -> None:
     """Monthly event counts and mean Goldstein in each direction of a dyad."""
+    _check_out_folder("--png", png)
     if not db.is_file():
         raise _fail(f"{db}: no such database; run 'peninsula events import' first")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
@@ -173,23 +221,40 @@ def export_sim_command(
     path = results / "results.duckdb" if results.is_dir() else results
     if not path.is_file():
         raise _fail(f"{path}: no such results file; run 'peninsula run' first")
-    con = connect(db)
+    created = not db.exists()
+    con = _open_db(db)
+    added = 0
     try:
-        con.execute(f"ATTACH '{path}' AS sim (READ_ONLY)")
+        try:
+            con.execute("ATTACH ? AS sim (READ_ONLY)", [str(path)])
+            low, high = con.execute(
+                "SELECT min(future), max(future) FROM sim.simulated_events").fetchone()
+        except duckdb.Error as exc:
+            raise _fail(f"{path}: not a run's results with simulated events: "
+                        f"{str(exc).splitlines()[0]}") from None
+        if low is None:
+            raise _fail(f"{path}: the run recorded no simulated events")
+        if not low <= future <= high:
+            raise _fail(f"--future {future}: expected a future from {low} to {high} "
+                        f"(this run has {high - low + 1:,})")
         names = ", ".join(EVENT_COLUMN_NAMES)
-        con.execute("BEGIN TRANSACTION")
-        before = con.execute("SELECT count(*) FROM events").fetchone()[0]
-        con.execute(f"""
-            INSERT INTO events ({names})
-            SELECT {names} FROM sim.simulated_events s
-            WHERE s.future = ? AND NOT EXISTS (
-                SELECT 1 FROM events e WHERE e.event_key = s.event_key)""", [future])
-        added = con.execute("SELECT count(*) FROM events").fetchone()[0] - before
-        con.execute("COMMIT")
-    except duckdb.Error as exc:
-        raise _fail(f"{path}: {str(exc).splitlines()[0]}") from None
-    finally:
+        try:
+            con.execute("BEGIN TRANSACTION")
+            added = con.execute(f"""
+                INSERT INTO events ({names})
+                SELECT {names} FROM sim.simulated_events s
+                WHERE s.future = ? AND NOT EXISTS (
+                    SELECT 1 FROM events e WHERE e.event_key = s.event_key)""", [future]
+                                ).fetchone()[0]
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise _fail(f"{path}: {str(exc).splitlines()[0]}") from None
+    except typer.Exit:
         con.close()
+        if created:
+            _remove_db(db)
+        raise
+    con.close()
     _out().print(f"added {added} simulated events of future {future} to {db}")
 
 
@@ -204,30 +269,38 @@ def calibrate_command(
     end: Annotated[str | None, typer.Option(
         "--end", help="Last month of events used, YYYY-MM (default: the month before the start).")
     ] = None,
+    dataset: Annotated[list[str] | None, typer.Option(
+        "--dataset", help="Use only events of this dataset (repeatable; default: every dataset "
+                          "but 'simulated' and 'coder').")] = None,
 ) -> None:
     """Set a scenario's starting relations from the last months of real events."""
-    if not db.is_file():
-        raise _fail(f"{db}: no such database; run 'peninsula events import' first")
+    if window < 1:
+        raise _fail(f"--window {window}: expected at least 1 month")
+    if prior_weight < 0:
+        raise _fail(f"--prior-weight {prior_weight:g}: expected a weight ≥ 0")
+    _check_out_folder("-o", out)
+    con = _open_db(db, read_only=True)
     try:
         loaded = load_scenario(scenario)
-        con = duckdb.connect(str(db), read_only=True)
         calibrations = calibrate_relations(con, loaded, window=window, shrinkage=prior_weight,
-                                           end=end)
+                                           end=end, datasets=dataset)
         write_calibrated(scenario, calibrations, prior_weight, out)
-    except ScenarioError as exc:
+    except (ScenarioError, UserError) as exc:
         raise user_error(exc) from None
     except (ValueError, duckdb.Error) as exc:
         raise _fail(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
     table = Table(title=f"{loaded.scenario.name}: relations from events "
                         f"{calibrations[0].first_month}..{calibrations[0].last_month}")
-    for column in ("pair", "events", "mean Goldstein", "prior", "calibrated"):
+    for column in ("pair", "events", "weight", "mean Goldstein", "prior", "calibrated"):
         table.add_column(column, justify="left" if column == "pair" else "right")
     for cal in calibrations:
-        table.add_row(f"{cal.source}-{cal.target}", f"{cal.weight:g}",
+        table.add_row(f"{cal.source}-{cal.target}", f"{cal.rows:,}", f"{cal.weight:g}",
                       "-" if cal.mean_goldstein is None else f"{cal.mean_goldstein:+.2f}",
                       f"{cal.prior:+g}", f"{cal.relation:+.2f}")
     _out().print(table)
-    _out().print(f"wrote {out}")
+    _out().print(f"wrote {out}", markup=False)
 
 
 def code_command(
@@ -257,7 +330,7 @@ def code_command(
         raise missing_extra("nlp", "peninsula code", exc) from None
     con = None
     if db is not None:
-        con = connect(db)
+        con = _open_db(db)
     table = Table(title=f"Coded events ({when})")
     for column in ("file:line", "source", "target", "CAMEO", "words", "sentence"):
         table.add_column(column, overflow="fold")
@@ -272,7 +345,8 @@ def code_command(
                           escape(event.target_actor or "–"), event.cameo, escape(event.words),
                           escape(event.sentence))
         if con is not None:
-            result = insert_batch(con, events_to_batch(events, path.name))
+            result = insert_batch(con, events_to_batch(events, path.name),
+                                  key=str(path.resolve()))
             _err().print(f"{path.name}: {result.inserted} events stored in {db}, "
                           f"{result.already_present} already present", highlight=False)
     if con is not None:

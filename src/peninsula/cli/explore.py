@@ -15,6 +15,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -42,6 +43,7 @@ from peninsula.cli.console import err, fail, missing_extra, out, pct, user_error
 from peninsula.experiments.explore import ExplorationPlan
 from peninsula.scenario.loading import ScenarioError
 from peninsula.store.explorations import FILE_NAME, ExplorationResults, ResultsError
+from peninsula.store.runs import check_output_folder
 
 ResultsArg = Annotated[str, typer.Argument(help="Exploration folder (or its exploration.duckdb).")]
 OutcomeOpt = Annotated[str | None, typer.Option(
@@ -98,6 +100,8 @@ def explore_command(
 ) -> None:
     """Run every lever combination over sampled assumptions and store the results."""
     try:
+        if out_dir is not None:
+            check_output_folder(out_dir)
         planned = plan(scenario, samples=samples, futures=futures, sampler=sampler, seed=seed,
                        months=months)
     except (ScenarioError, ValueError, ImportError) as exc:
@@ -111,7 +115,7 @@ def explore_command(
                                progress=advance, planned=planned)
     except KeyboardInterrupt:
         err.print(f"interrupted: the finished batches are kept in {folder / FILE_NAME}; run "
-                  "the same command with --resume to finish", highlight=False)
+                  "the same command with --resume to finish", highlight=False, markup=False)
         raise typer.Exit(130) from None
     except (ScenarioError, ValueError, FileExistsError, RuntimeError) as exc:
         raise user_error(exc) from None
@@ -156,7 +160,8 @@ def _print_plan(planned: ExplorationPlan, samples: int) -> None:
     err.print(f"{planned.loaded.scenario.name}: {len(planned.spec.uncertainties)} "
               f"uncertainties, {len(planned.policies)} policies, {design.n_samples:,} "
               f"samples{note}, {planned.futures:,} futures x {planned.months} months each = "
-              f"{planned.n_experiments * planned.futures:,} futures", highlight=False)
+              f"{planned.n_experiments * planned.futures:,} futures", highlight=False,
+              markup=False)
 
 
 @contextmanager
@@ -176,9 +181,9 @@ def _print_explored(explored: Exploration, folder: Path) -> None:
     out.print(f"Explored {m['experiments']:,} experiments ({m['samples']:,} samples x "
               f"{m['policies']} policies) in {elapsed:.1f} s ({rate:,.0f} futures/s); "
               f"scenario sha256 {m['scenario_sha256'][:12]}; results in {explored.path}",
-              highlight=False)
+              highlight=False, markup=False)
     out.print(f"Next: peninsula analyze {folder}   |   peninsula report {folder} -o report.html",
-              highlight=False)
+              highlight=False, markup=False)
 
 
 # --------------------------------------------------------------------------- analyze
@@ -217,7 +222,8 @@ def analyze_command(
 
 def _print_provenance(res: ExplorationResults) -> None:
     m = res.metadata
-    out.print(f"[bold]{m['scenario']}[/bold]: {m['samples']:,} samples ({m['sampler']}, seed "
+    name = escape(str(m["scenario"]))
+    out.print(f"[bold]{name}[/bold]: {m['samples']:,} samples ({m['sampler']}, seed "
               f"{m['seed']}) x {len(res.policies)} policies x {m['futures']:,} futures x "
               f"{m['months']} months; scenario sha256 {m['scenario_sha256'][:12]}, "
               f"version {m['version']}", highlight=False)
@@ -227,16 +233,16 @@ def _print_chosen_outcome(res: ExplorationResults, analysis: Analysis) -> None:
     """The chosen outcome under each policy, with its interval."""
     by_policy = {r.policy: r for r in analysis.per_policy if r.outcome == analysis.outcome}
     short = dict(zip(res.policy_labels, res.policy_short, strict=True))
-    table = Table(title=f"{analysis.label} per policy (averaged over the samples)")
+    table = Table(title=escape(f"{analysis.label} per policy (averaged over the samples)"))
     table.add_column("policy", no_wrap=True)
     for column in ("estimate", "95% interval"):
         table.add_column(column, justify="right")
     fmt = _value_format(analysis.kind)
     for label in res.policy_labels:
         e = by_policy[label].estimate
-        table.add_row(short[label], fmt(e.value), f"{fmt(e.low)} - {fmt(e.high)}")
+        table.add_row(escape(short[label]), fmt(e.value), f"{fmt(e.low)} - {fmt(e.high)}")
     out.print(table)
-    out.print(f"  policy = {res.lever_order}", highlight=False)
+    out.print(f"  policy = {res.lever_order}", highlight=False, markup=False)
 
 
 def _grid_cell(x: float) -> str:
@@ -253,22 +259,23 @@ def _print_outcome_grid(res: ExplorationResults, analysis: Analysis) -> None:
         grid.add_column(f"P{p + 1}", justify="right", no_wrap=True, min_width=3)
     for o in res.outcomes:
         scale = 100.0 if o["kind"] == "binary" else 1.0
-        grid.add_row(o["id"], *[_grid_cell(scale * by_key[(label, o["id"])].estimate.value)
-                                for label in res.policy_labels])
+        grid.add_row(escape(o["id"]), *[
+            _grid_cell(scale * by_key[(label, o["id"])].estimate.value)
+            for label in res.policy_labels])
     out.print(grid)
     out.print("  " + "; ".join(f"P{p + 1} = {s}" for p, s in enumerate(res.policy_short)),
-              highlight=False)
+              highlight=False, markup=False)
 
 
 def _print_robustness(res: ExplorationResults, analysis: Analysis) -> None:
     """The regret table of the chosen outcome and, if asked, of the weighted objective."""
     short = dict(zip(res.policy_labels, res.policy_short, strict=True))
     direction = "higher" if analysis.higher_is_better else "lower"
-    _print_regret_table(f"Robustness: {analysis.label} ({direction} is better, tolerance "
-                        f"{analysis.tolerance:g})", analysis.robustness, analysis.kind, short)
+    _print_regret_table(escape(f"Robustness: {analysis.label} ({direction} is better, tolerance "
+                        f"{analysis.tolerance:g})"), analysis.robustness, analysis.kind, short)
     if analysis.weighted is not None:
-        _print_regret_table(f"Robustness: weighted objective {analysis.objective} (score, "
-                            "higher is better)", analysis.weighted, "score", short)
+        _print_regret_table(escape(f"Robustness: weighted objective {analysis.objective} "
+                                   "(score, higher is better)"), analysis.weighted, "score", short)
 
 
 def _print_regret_table(caption: str, table: RobustnessTable, kind: str,
@@ -280,13 +287,14 @@ def _print_regret_table(caption: str, table: RobustnessTable, kind: str,
     fmt = _value_format(kind)
     best = table.best("max_regret")
     for rec in table.levers:
-        rt.add_row(("* " if rec.lever == best else "  ") + short[rec.lever], fmt(rec.expected),
+        mark = "* " if rec.lever == best else "  "
+        rt.add_row(escape(mark + short[rec.lever]), fmt(rec.expected),
                    fmt(rec.worst), fmt(rec.max_regret), fmt(rec.mean_regret),
                    pct(rec.share_near_best))
     out.print(rt)
     out.print(f"* most robust (minimax regret): {short[best]}; best expected value: "
               f"{short[table.best('expected')]}; best worst case: {short[table.best('worst')]}",
-              highlight=False)
+              highlight=False, markup=False)
 
 
 def _print_sensitivity(res: ExplorationResults, analysis: Analysis) -> None:
@@ -294,7 +302,7 @@ def _print_sensitivity(res: ExplorationResults, analysis: Analysis) -> None:
     out.print("[bold]Sensitivity (Sobol indices)[/bold]")
     sens = analysis.sensitivity
     if sens.ST is None:
-        out.print(f"  {sens.message}", highlight=False)
+        out.print(f"  {sens.message}", highlight=False, markup=False)
         return
     out.print(_sobol_table(sens))
     n_base = res.metadata.get("n_base") or 0
@@ -304,17 +312,18 @@ def _print_sensitivity(res: ExplorationResults, analysis: Analysis) -> None:
                   highlight=False)
     if sens.noise_share is not None:
         out.print(f"  Monte Carlo noise is about {pct(sens.noise_share)} of this "
-                  "outcome's variance across samples (it inflates ST).", highlight=False)
+                  "outcome's variance across samples (it inflates ST).", highlight=False,
+                  markup=False)
     for other in analysis.other_sensitivity:
-        out.print(f"  {other.outcome}: {_top_indices(other)}", highlight=False)
+        out.print(f"  {other.outcome}: {_top_indices(other)}", highlight=False, markup=False)
 
 
 def _sobol_table(sens: Sensitivity) -> Table:
-    table = Table(title=f"{sens.label}: first-order (S1) and total (ST) Sobol indices")
+    table = Table(title=escape(f"{sens.label}: first-order (S1) and total (ST) Sobol indices"))
     for column in ("uncertainty", "S1", "±", "ST", "±"):
         table.add_column(column, justify="left" if column == "uncertainty" else "right")
     for j in np.argsort(-sens.ST):
-        table.add_row(sens.names[j], f"{sens.S1[j]:.3f}", f"{sens.S1_conf[j]:.3f}",
+        table.add_row(escape(sens.names[j]), f"{sens.S1[j]:.3f}", f"{sens.S1_conf[j]:.3f}",
                       f"{sens.ST[j]:.3f}", f"{sens.ST_conf[j]:.3f}")
     return table
 
@@ -329,17 +338,18 @@ def _top_indices(sens: Sensitivity, n: int = 3) -> str:
 
 def _print_discovery(found: Discovery, threshold: float) -> None:
     """The PRIM boxes, each with its coverage, density, mass and restrictions."""
-    out.print(f"[bold]Scenario discovery (PRIM): {found.outcome} > {threshold:g}[/bold] - "
+    what = escape(found.outcome)
+    out.print(f"[bold]Scenario discovery (PRIM): {what} > {threshold:g}[/bold] - "
               f"{found.n_of_interest:,} of {found.n_rows:,} experiments; boxes must reach a "
               f"density of {pct(found.density)}", highlight=False)
     if not found.boxes:
-        out.print(f"  {found.message}", highlight=False)
+        out.print(f"  {found.message}", highlight=False, markup=False)
     for b, box in enumerate(found.boxes):
         out.print(f"  box {b + 1}: coverage {pct(box.coverage)}, density "
-                  f"{pct(box.density)}, mass {pct(box.mass)}", highlight=False)
+                  f"{pct(box.density)}, mass {pct(box.mass)}", highlight=False, markup=False)
         for r in box.restrictions:
             out.print(f"    {r.name}: {r.lower:.4g} .. {r.upper:.4g}  (sampled "
-                      f"{r.data_lower:.4g} .. {r.data_upper:.4g})", highlight=False)
+                      f"{r.data_lower:.4g} .. {r.data_upper:.4g})", highlight=False, markup=False)
 
 
 # --------------------------------------------------------------------------- report
@@ -391,11 +401,12 @@ def compare_command(
     _print_compared_provenance(a.metadata, b.metadata)
     out.print("Same samples and seeds: differences are paired sample by sample."
               if rows[0].paired else "Different samples or seeds: differences are unpaired.",
-              highlight=False)
+              highlight=False, markup=False)
     out.print(_comparison_table(picked))
     moved = sorted({r.outcome for r in rows if r.difference.excludes_zero()})
     out.print("* the 95% interval of the difference excludes zero. Outcomes that moved under "
-              f"at least one policy: {', '.join(moved) if moved else 'none'}", highlight=False)
+              f"at least one policy: {', '.join(moved) if moved else 'none'}", highlight=False,
+              markup=False)
 
 
 def _print_compared_provenance(ma: dict, mb: dict) -> None:
@@ -405,16 +416,17 @@ def _print_compared_provenance(ma: dict, mb: dict) -> None:
         va, vb = ma.get(key), mb.get(key)
         same = "same" if va == vb else "differs"
         show = (lambda v: str(v)[:12]) if key.endswith("sha256") else str
-        out.print(f"  {key:20s} A {show(va):>14s}   B {show(vb):>14s}   {same}", highlight=False)
+        out.print(f"  {key:20s} A {show(va):>14s}   B {show(vb):>14s}   {same}",
+                  highlight=False, markup=False)
 
 
 def _comparison_table(picked: list[Comparison]) -> Table:
     fmt = _value_format(picked[0].kind)
-    table = Table(title=f"{picked[0].label}: A vs B per policy")
+    table = Table(title=escape(f"{picked[0].label}: A vs B per policy"))
     for column in ("policy", "A", "B", "B - A", "95% interval", ""):
         table.add_column(column, justify="left" if column in ("policy", "") else "right")
     for r in picked:
         d = r.difference
-        table.add_row(r.policy, fmt(r.a.value), fmt(r.b.value), fmt(d.value),
+        table.add_row(escape(r.policy), fmt(r.a.value), fmt(r.b.value), fmt(d.value),
                       f"{fmt(d.low)} .. {fmt(d.high)}", "*" if d.excludes_zero() else "")
     return table

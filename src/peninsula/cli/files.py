@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from peninsula.cli.console import fail, out, say, user_error
+from peninsula.cli.console import fail, note, out, say, user_error
 from peninsula.scenario.reference import scenario_json_schema
 from peninsula.scenario.templates import new_scenario_yaml
 from peninsula.store.export import FORMATS, ExportError, export_results
@@ -31,6 +31,10 @@ def export_command(
         written = export_results(source, folder, fmt)
     except ExportError as exc:
         raise user_error(exc) from None
+    except KeyboardInterrupt:
+        note(f"interrupted: every file already in {folder} is complete (a partly written one "
+             "is removed); run the same command again to export everything")
+        raise typer.Exit(130) from None
     except OSError as exc:
         raise fail(f"cannot write in {folder}: {exc.strerror or exc}") from None
     table = Table(title=escape(f"Exported {source} as {fmt}"))

@@ -17,14 +17,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peninsula.cli.console import err, out
+from peninsula.cli.console import err, note, out
 from peninsula.cli.console import fail as _fail
 from peninsula.cli.console import pct as _pct
 from peninsula.cli.console import user_error as _user_error
 from peninsula.forecast.across import forecast_across
 from peninsula.forecast.forecasting import (
+    MAX_BINS,
     ForecastFileError,
     ScoreReport,
+    ScoringError,
     forecast_questions,
     plot_calibration,
     read_forecasts,
@@ -41,9 +43,12 @@ __all__ = ["forecast_command", "score_command"]
 
 def _load_questions(name_or_path: str) -> QuestionFile:
     try:
-        return load_questions(name_or_path)
+        qfile = load_questions(name_or_path)
     except QuestionError as exc:
         raise _fail([str(p) for p in exc.problems]) from None
+    for warning in qfile.warnings:
+        note(f"warning: {warning}")
+    return qfile
 
 
 def _load_scenario(name_or_path: str) -> LoadedScenario:
@@ -156,9 +161,25 @@ def _forecast_exploration(results: Path, qfile: QuestionFile, out_dir: Path) -> 
               f"({sets[0].slug}/ holds all policies together)", highlight=False)
 
 
+RESERVED_NAMES = ("community",)
+"""Forecaster names the score command gives to something other than a file."""
+
+
 def _label_files(paths: list[Path]) -> list[str]:
+    """A distinct label per file.
+
+    Its stem; its path where stems clash or the stem is a reserved name; ``#2``, ``#3``, ...
+    after a file given more than once.
+    """
     stems = [p.stem for p in paths]
-    return [str(p) if stems.count(p.stem) > 1 else p.stem for p in paths]
+    labels = [str(p) if stems.count(p.stem) > 1 or p.stem in RESERVED_NAMES else p.stem
+              for p in paths]
+    seen: dict[str, int] = {}
+    unique = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        unique.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
+    return unique
 
 
 def _fmt(x: float) -> str:
@@ -214,23 +235,23 @@ def score_command(
         help="Score the question file's community column when it has one.")] = True,
 ) -> None:
     """Score forecasts of resolved questions against two baselines (0.5 and the base rate)."""
-    if bins < 1:
-        raise _fail("--bins must be at least 1")
+    if not 1 <= bins <= MAX_BINS:
+        raise _fail(f"--bins: expected a whole number from 1 to {MAX_BINS}, got {bins}")
     qfile = _load_questions(questions)
     paths = [forecasts, *(compare or [])]
     try:
         loaded = [read_forecasts(p) for p in paths]
     except ForecastFileError as exc:
-        raise _fail(str(exc)) from None
+        raise _user_error(exc) from None
     named = dict(zip(_label_files(paths), loaded, strict=True))
     try:
         report = score_forecasts(named, qfile.questions, bins=bins, community=community)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    except ScoringError as exc:
+        raise _user_error(exc) from None
     for table in _score_tables(report):
         out.print(table)
-    for note in report.notes:
-        out.print(f"note: {note}", highlight=False)
+    for remark in report.notes:
+        out.print(f"note: {remark}", highlight=False)
     out.print("Brier: mean squared error. log: mean negative log-likelihood in nats "
               f"(probabilities clipped to [{report.eps:g}, 1 - {report.eps:g}]). Murphy: Brier = "
               "REL (reliability, lower is better) - RES (resolution, higher is better) + UNC "
@@ -238,11 +259,14 @@ def score_command(
               "it knows the share of questions that resolved yes.", highlight=False)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+        json_out.write_text(json.dumps(report.as_dict(), indent=2, allow_nan=False) + "\n",
+                            encoding="utf-8")
         out.print(f"Wrote {json_out}", highlight=False)
     if plot is not None:
         try:
-            plot_calibration(report, plot)
+            written = plot_calibration(report, plot)
         except ImportError:
             raise _fail("--plot needs matplotlib: pip install 'peninsula[plot]'") from None
-        out.print(f"Wrote {plot}", highlight=False)
+        except OSError as exc:
+            raise _fail(f"--plot {plot}: cannot be written ({exc.strerror or exc})") from None
+        out.print(f"Wrote {written}", highlight=False)

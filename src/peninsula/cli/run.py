@@ -27,6 +27,7 @@ from peninsula.api.runs import RunResult, counterfactual
 from peninsula.api.runs import run as simulate
 from peninsula.cli.console import err, fail, missing_extra, out, pct, say, signed, user_error
 from peninsula.engine.compiled import compile_scenario
+from peninsula.errors import UserError
 from peninsula.scenario.cameo import plover_type_for
 from peninsula.scenario.loading import (
     LoadedScenario,
@@ -34,7 +35,7 @@ from peninsula.scenario.loading import (
     builtin_scenarios,
     load_scenario,
 )
-from peninsula.store.runs import RunFolderError, check_run_folder
+from peninsula.store.runs import reserve_run_folder
 
 DEFAULT_SCENARIO = "korea-2024"
 
@@ -69,6 +70,17 @@ def _simulate(loaded: LoadedScenario, label: str = "simulating", **options) -> R
             return simulate(loaded, progress=lambda done: bar.advance(task, done), **options)
         except (ScenarioError, ValueError) as exc:
             raise user_error(exc) from None
+        except (KeyboardInterrupt, MemoryError) as exc:
+            raise _stopped(exc) from None
+
+
+def _stopped(exc: BaseException) -> typer.Exit:
+    """Ctrl-C or memory exhausted while simulating: nothing is written until the end."""
+    if isinstance(exc, MemoryError):
+        return fail("out of memory while simulating: nothing was written; run fewer futures "
+                    "(or add --no-events)")
+    err.print("interrupted: nothing was written", highlight=False, markup=False)
+    return typer.Exit(130)
 
 
 def outcome_table(result: RunResult) -> Table:
@@ -99,7 +111,7 @@ def print_run(result: RunResult, *, paths_header: bool = True) -> None:
         out.print("Most frequent escalation paths (highest rung per quarter, "
                   "0 talk ... 4 show of force, 6 clash, 8 war, 9 nuclear):")
     for p in result.paths():
-        out.print(f"  {p}   {pct(p.share)} of futures")
+        out.print(f"  {p}   {pct(p.share)} of futures", highlight=False, markup=False)
     if paths_header:
         inflaming, calming = result.shocks
         out.print(f"Random shocks: {inflaming:,} inflaming, {calming:,} calming"
@@ -124,18 +136,14 @@ def run(
     folder = out_dir or Path("peninsula-out") / (
         f"{loaded.scenario.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     try:
-        check_run_folder(folder, overwrite=overwrite)
-    except RunFolderError as exc:
+        with reserve_run_folder(folder, overwrite=overwrite):
+            if report:
+                _check_report_extra()
+            result = _simulate(loaded, futures=futures, seed=seed, months=months,
+                               shocks=shocks, events=events)
+            result.save(folder, overwrite=True)
+    except UserError as exc:
         raise user_error(exc) from None
-    if report:
-        _check_report_extra()
-    result = _simulate(loaded, futures=futures, seed=seed, months=months, shocks=shocks,
-                       events=events)
-    try:
-        result.save(folder, overwrite=overwrite)
-    except (RunFolderError, OSError) as exc:
-        raise fail(f"cannot write the results in {folder}: "
-                   f"{getattr(exc, 'strerror', None) or exc}") from None
     if report:
         _write_run_report(result, folder / "report.html")
     print_run(result)
@@ -180,7 +188,8 @@ def scenarios() -> None:
         table.add_column(column)
     for name in builtin_scenarios():
         s = scenario_or_fail(name).scenario
-        table.add_row(name, escape(s.title), " ".join(s.actor_codes), s.start,
+        table.add_row(escape(name), escape(s.title), escape(" ".join(s.actor_codes)),
+                      s.start,
                       str(s.horizon_months))
     out.print(table)
 
@@ -191,7 +200,7 @@ def show(scenario: Annotated[str, typer.Argument(help="Built-in scenario name or
     loaded = scenario_or_fail(scenario)
     s = loaded.scenario
     model = compile_scenario(s)
-    out.print(f"[bold]{escape(s.title)}[/bold] ({s.name}, from {s.start}, "
+    out.print(f"[bold]{escape(s.title)}[/bold] {escape(f'({s.name}, from {s.start}, ')}"
               f"{s.horizon_months} months)")
     if s.provenance:
         say(f"Provenance: {s.provenance}")
@@ -201,7 +210,7 @@ def show(scenario: Annotated[str, typer.Argument(help="Built-in scenario name or
         actors.add_column(column)
     for a in s.actors:
         c = a.capabilities
-        actors.add_row(a.code, escape(a.name), f"{c.military:g}", f"{c.nuclear:g}",
+        actors.add_row(escape(a.code), escape(a.name), f"{c.military:g}", f"{c.nuclear:g}",
                        f"{c.second_strike:g}", f"{c.committed_elsewhere:g}",
                        f"{a.objectives.war_aversion:g}", f"{a.rationality:g}")
     out.print(actors)
@@ -210,7 +219,8 @@ def show(scenario: Annotated[str, typer.Argument(help="Built-in scenario name or
                    "rationale"):
         dyads.add_column(column)
     for d in s.dyads:
-        dyads.add_row(f"{d.source}>{d.target}", "" if d.relation is None else f"{d.relation:g}",
+        dyads.add_row(escape(f"{d.source}>{d.target}"),
+                      "" if d.relation is None else f"{d.relation:g}",
                       f"{d.commitment:g}", f"{d.dependence:g}", "yes" if d.hostile else "",
                       escape(d.rationale or ""))
     out.print(dyads)
@@ -218,11 +228,11 @@ def show(scenario: Annotated[str, typer.Argument(help="Built-in scenario name or
     for column in ("id", "CAMEO", "PLOVER", "Goldstein", "rung", "label"):
         actions.add_column(column)
     for k, a in enumerate(s.actions):
-        actions.add_row(a.id, a.cameo or "-", (plover_type_for(a.cameo) or "-") if a.cameo
+        actions.add_row(escape(a.id), a.cameo or "-", (plover_type_for(a.cameo) or "-") if a.cameo
                         else "-", f"{model.goldstein[k]:+.1f}", str(a.rung), escape(a.label))
     out.print(actions)
     for c in s.claims:
-        out.print(f"[bold]{c.id}[/bold] {escape(c.title)}")
+        out.print(f"[bold]{escape(c.id)}[/bold] {escape(c.title)}")
         say(f'   source: "{c.source}"')
         say(f"   in the model: {c.model}")
         say(f"   switched off: {json.dumps(c.when_off)}")
@@ -249,6 +259,8 @@ def counterfactual_command(
                                 months=months, progress=lambda done: bar.advance(task, done))
         except (ScenarioError, ValueError) as exc:
             raise user_error(exc) from None
+        except (KeyboardInterrupt, MemoryError) as exc:
+            raise _stopped(exc) from None
     table = Table(title=escape(f"{loaded.scenario.name}: with and without {', '.join(without)} "
                                f"({futures:,} futures, same draws, seed {seed})"))
     for column in ("outcome", "with", "without", "difference", "95% interval", ""):

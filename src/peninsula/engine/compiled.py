@@ -25,6 +25,9 @@ from peninsula.scenario.model import (
 )
 
 NO_LIMIT = np.nan
+MAX_LEVEL = 1e6
+"""Ceiling of an actor's arms and nuclear levels during a run (scenarios state at most 100, on a
+scale where USA military = 1): runaway Richardson growth stops here instead of overflowing."""
 NEVER = 10**6
 """Unlock month of an option whose event does not happen."""
 

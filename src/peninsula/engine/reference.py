@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peninsula.engine.compiled import CompiledScenario
+from peninsula.engine.compiled import MAX_LEVEL, CompiledScenario
 from peninsula.engine.draws import CHOICE, SHOCK, SIGN, ChunkDraws
 from peninsula.scenario.model import Action, Preconditions, month_index
 
@@ -328,8 +328,8 @@ def _apply(model: CompiledScenario, s: FutureState, choice: list[list[int]]) -> 
         nuclear = nuclear + sum(
             model.technology_transfer[choice[m][i]]
             * max(nuclear_before[m] - nuclear_before[i], 0.0) for m in range(a))
-        s.arms[i] = max(s.arms[i] + arms, 0.0)
-        s.nuclear[i] = max(s.nuclear[i] + nuclear, 0.0)
+        s.arms[i] = min(max(s.arms[i] + arms, 0.0), MAX_LEVEL)
+        s.nuclear[i] = min(max(s.nuclear[i] + nuclear, 0.0), MAX_LEVEL)
     bond = [[model.commitment_effect[choice[i][j]] for j in range(a)] for i in range(a)]
     tie = [[model.dependence_effect[choice[i][j]] for j in range(a)] for i in range(a)]
     s.commitment = [[clip(s.commitment[i][j] + bond[i][j] + bond[j][i], 0.0, 1.0)
@@ -358,7 +358,7 @@ def _arms(model: CompiledScenario, s: FutureState) -> None:
                        for j in range(a))
         change = (model.arms_reactivity[i] * pressure - model.arms_fatigue[i] * s.arms[i]
                   + model.arms_grievance[i])
-        new_arms.append(max(s.arms[i] + model.arms_rate * change, 0.0))
+        new_arms.append(min(max(s.arms[i] + model.arms_rate * change, 0.0), MAX_LEVEL))
     s.arms = new_arms
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peninsula.engine.compiled import CompiledScenario
+from peninsula.engine.compiled import MAX_LEVEL, CompiledScenario
 from peninsula.engine.draws import CHOICE, SHOCK, SIGN, ChunkDraws
 from peninsula.engine.results import EventStream, SimulationResult
 
@@ -216,8 +216,8 @@ def apply_choices(model: CompiledScenario, state: EnsembleState, choice: np.ndar
     gap = state.nuclear[:, None, :] - state.nuclear[:, :, None]  # [n, i, j] = nuc_j - nuc_i
     nuclear = nuclear + (tech * np.maximum(gap, 0.0)).sum(axis=2)
     nuclear = nuclear + (tech * np.maximum(-gap, 0.0)).sum(axis=1)
-    state.arms = np.maximum(state.arms + arms, 0.0)
-    state.nuclear = np.maximum(state.nuclear + nuclear, 0.0)
+    state.arms = np.clip(state.arms + arms, 0.0, MAX_LEVEL)
+    state.nuclear = np.clip(state.nuclear + nuclear, 0.0, MAX_LEVEL)
 
     bond = model.commitment_effect[choice]
     state.commitment = np.clip(state.commitment + bond + bond.transpose(0, 2, 1), 0.0, 1.0)
@@ -242,7 +242,7 @@ def arms_dynamics(model: CompiledScenario, state: EnsembleState) -> None:
     pressure = np.einsum("nij,nj->ni", threat, strength)
     change = (model.arms_reactivity * pressure - model.arms_fatigue * state.arms
               + model.arms_grievance)
-    state.arms = np.maximum(state.arms + model.arms_rate * change, 0.0)
+    state.arms = np.clip(state.arms + model.arms_rate * change, 0.0, MAX_LEVEL)
 
 
 def apply_shocks(model: CompiledScenario, state: EnsembleState, draws: np.ndarray
@@ -354,7 +354,9 @@ def _result(model: CompiledScenario, state: EnsembleState, tracker: OutcomeTrack
     for c, row in enumerate(out.continuous):
         g = out.growth_rows.index(row)
         actors = out.growth_actors[g]
-        value[:, c] = state.arms[:, actors].sum(axis=1) / start[actors].sum() - 1.0
+        base = start[actors].sum()
+        # a scenario with no military among the actors is refused when loaded; 0 growth if not
+        value[:, c] = state.arms[:, actors].sum(axis=1) / base - 1.0 if base > 0 else 0.0
     a, k = model.n_actors, model.n_actions
     return SimulationResult(
         first_month=tracker.first_month,

@@ -14,6 +14,7 @@ events it came from in the dyad's ``rationale``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,13 @@ from typing import Any
 import duckdb
 import yaml
 
+from peninsula.errors import UserError
 from peninsula.events.summary import weighted_events_sql
 from peninsula.scenario.loading import LoadedScenario, load_scenario, resolve_scenario_path
 from peninsula.scenario.model import month_label
+
+#: Datasets left out of a calibration unless chosen with ``datasets``.
+EXCLUDED_DATASETS = ("simulated", "coder")
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,14 @@ class DyadCalibration:
 
 def calibrate_relations(con: duckdb.DuckDBPyConnection, loaded: LoadedScenario, *,
                         window: int = 12, shrinkage: float = 30.0, end: str | None = None,
-                        table: str = "events") -> list[DyadCalibration]:
-    """Calibrated relation of every pair of the scenario's actors."""
+                        table: str = "events", datasets: Sequence[str] | None = None
+                        ) -> list[DyadCalibration]:
+    """Calibrated relation of every pair of the scenario's actors.
+
+    ``datasets`` names the datasets to use; by default every one but ``EXCLUDED_DATASETS``
+    (simulated futures and machine-coded text are not real-event evidence). Raises
+    ``UserError`` when no event between the scenario's actors falls in the window.
+    """
     if window < 1:
         raise ValueError(f"window must be ≥ 1 month, got {window}")
     if shrinkage < 0:
@@ -67,6 +78,13 @@ def calibrate_relations(con: duckdb.DuckDBPyConnection, loaded: LoadedScenario, 
         if dyad.relation is not None:
             prior[frozenset((dyad.source, dyad.target))] = dyad.relation
     columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()}
+    if "dataset" in columns:
+        if datasets:
+            chosen = ", ".join("'" + d.replace("'", "''") + "'" for d in datasets)
+            table = f"(SELECT * FROM {table} WHERE dataset IN ({chosen}))"
+        else:
+            excluded = ", ".join(f"'{d}'" for d in EXCLUDED_DATASETS)
+            table = f"(SELECT * FROM {table} WHERE dataset NOT IN ({excluded}))"
     rows = con.execute(f"""
         WITH w AS ({weighted_events_sql(table, columns)})
         SELECT least(source, target) AS a, greatest(source, target) AS b, count(*),
@@ -78,6 +96,12 @@ def calibrate_relations(con: duckdb.DuckDBPyConnection, loaded: LoadedScenario, 
         GROUP BY ALL
     """, {"first": first, "last": last, "codes": scenario.actor_codes}).fetchall()
     found = {frozenset((a, b)): (n, float(w), float(m)) for a, b, n, w, m in rows}
+    if not found:
+        which = (f"dataset {', '.join(datasets)}" if datasets
+                 else f"any dataset but {' and '.join(EXCLUDED_DATASETS)}")
+        raise UserError(f"no events between {', '.join(scenario.actor_codes)} in the window "
+                        f"{first}..{last} ({window} months, {which}); import events of that "
+                        "period, or choose the window with --end / --window")
     codes = scenario.actor_codes
     result = []
     for i, a in enumerate(codes):

@@ -1,7 +1,9 @@
 """The DuckDB event store: ``events``, ``rejects`` and ``imports`` tables, and file import.
 
-Each file is imported in one transaction: its accepted rows go to ``events``, every row it
-cannot accept goes to ``rejects`` with file, line and reason, and one row to ``imports``.
+Each file is imported in one transaction, read and stored in bounded batches: its accepted rows
+go to ``events``, every row it cannot accept goes to ``rejects`` with file, line, reason, the
+file's resolved path and the import's id (re-importing a file replaces its old rejects), and one
+row to ``imports``. A file whose every row is rejected is refused (``FormatError``).
 A failing or killed import leaves the database as it was. Rows whose ``event_key`` is already
 in ``events`` are counted as ``already_present`` and not added again, so importing the same file
 twice adds nothing.
@@ -10,7 +12,7 @@ twice adds nothing.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -20,7 +22,13 @@ import duckdb
 import numpy as np
 
 from peninsula.events.countries import fips_to_iso3, name_to_iso3
-from peninsula.events.formats import LineBatch, read_batch, typing_sql
+from peninsula.events.formats import (
+    BATCH_ROWS,
+    FormatError,
+    LineBatch,
+    open_event_file,
+    typing_sql,
+)
 from peninsula.events.schema import (
     EVENT_COLUMN_NAMES,
     EVENT_COLUMNS,
@@ -57,10 +65,16 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``events``, ``rejects`` and ``imports`` tables if they are missing."""
+    """Create the ``events``, ``rejects`` and ``imports`` tables if they are missing.
+
+    Databases made before rejects were keyed by path and import get the new columns.
+    """
     con.execute(create_table_sql("events", EVENT_COLUMNS))
     con.execute(create_table_sql("rejects", REJECT_COLUMNS))
     con.execute(create_table_sql("imports", IMPORT_COLUMNS))
+    for table, columns in (("rejects", REJECT_COLUMNS), ("imports", IMPORT_COLUMNS)):
+        for name, kind in columns:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
 
 
 @lru_cache(maxsize=1)
@@ -95,36 +109,96 @@ def _register_reference(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, fmt: str | None = None,
-                progress: Progress | None = None) -> ImportResult:
-    """Import one event file (format named or detected) in a single transaction."""
+                progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> ImportResult:
+    """Import one event file (format named or detected) in a single transaction.
+
+    The file is read and stored in batches of ``batch_rows`` rows, so memory does not grow with
+    the file. Raises ``FormatError`` (database unchanged) when the file cannot be read or when
+    every row of it is rejected.
+    """
     say = progress or (lambda _msg: None)
     path = Path(path)
     say(f"reading {path.name}")
-    batch = read_batch(path, fmt)
-    return insert_batch(con, batch, progress=say)
+    with open_event_file(path, fmt, batch_rows) as source:
+        return _store(con, source.name, source.key, source.format, source.batches(), say,
+                      refuse_all_rejected=True)
 
 
 def insert_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch,
-                 progress: Progress | None = None) -> ImportResult:
-    """Type, check and store one batch of lines in a single transaction."""
-    say = progress or (lambda _msg: None)
+                 progress: Progress | None = None, key: str | None = None) -> ImportResult:
+    """Type, check and store one batch of lines in a single transaction.
+
+    ``key`` identifies the file for its rejects (default: the batch's name).
+    """
+    return _store(con, batch.name, key or batch.name, batch.dataset, iter([batch]),
+                  progress or (lambda _msg: None), refuse_all_rejected=False)
+
+
+def _store(con: duckdb.DuckDBPyConnection, name: str, key: str, dataset: str,
+           batches: Iterator[LineBatch], say: Progress, *,
+           refuse_all_rejected: bool) -> ImportResult:
+    """Store a file's batches in one transaction; see the module notes."""
     ensure_schema(con)
     _register_reference(con)
+    totals = {"rows": 0, "inserted": 0, "accepted": 0, "rejected": 0}
+    first_reject: tuple[int, str] | None = None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports"
+                                ).fetchall()[0][0]
+        con.execute("DELETE FROM rejects WHERE source_path = ?", [key])
+        con.execute("CREATE OR REPLACE TEMP TABLE _seen (event_key VARCHAR, first_line BIGINT)")
+        for batch in batches:
+            dataset = batch.dataset
+            counts = _store_batch(con, batch, key, import_id, say)
+            for field_name, value in counts.items():
+                totals[field_name] += value
+            if first_reject is None and counts["rejected"]:
+                first_reject = con.execute(
+                    "SELECT source_line, reason FROM rejects WHERE import_id = ? "
+                    "ORDER BY source_line LIMIT 1", [import_id]).fetchall()[0]
+        if refuse_all_rejected and totals["rows"] and totals["rejected"] == totals["rows"]:
+            line, reason = first_reject or (0, "")
+            raise FormatError(
+                f"{name}: all {totals['rows']:,} rows rejected (first: line {line}: {reason}); "
+                f"is it a {dataset} file? Database unchanged for this file")
+        result = ImportResult(name, dataset, totals["rows"], totals["inserted"],
+                              totals["accepted"] - totals["inserted"], totals["rejected"])
+        _record_import(con, result)
+        con.execute("UPDATE imports SET source_path = ?, import_id = ? "
+                    "WHERE import_id IS NULL AND source_file = ?", [key, import_id, name])
+        con.execute("DROP TABLE IF EXISTS _seen")
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    return result
+
+
+def _store_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch, key: str, import_id: int,
+                 say: Progress) -> dict[str, int]:
+    """Type one batch and add its rows to ``events`` and ``rejects`` (inside the transaction)."""
     columns: dict[str, np.ndarray] = {"line": batch.line, "raw": batch.raw}
     if batch.fields is not None:
         columns["fields"] = batch.fields
     con.register("_batch", columns)
-    cols = ", ".join(EVENT_COLUMN_NAMES)
-    say(f"typing {len(batch.line):,} rows of {batch.name}")
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DROP TABLE IF EXISTS _stage")
-        con.execute(f"CREATE TEMP TABLE _stage AS SELECT * FROM ({typing_sql(batch)})")
-        # Keys seen twice in the same file: the first row stays, later ones are rejected.
+        say(f"typing {len(batch.line):,} rows of {batch.name}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM ({typing_sql(batch)})")
+        # Keys seen twice in the same file: the first row stays, later ones are rejected,
+        # whether the first was in this batch or in an earlier one (``_seen``).
         con.execute("""
             CREATE OR REPLACE TEMP TABLE _dups AS
-            SELECT event_key, min(source_line) AS first_line FROM _stage
-            WHERE reason IS NULL GROUP BY event_key HAVING count(*) > 1
+            SELECT event_key, min(first_line) AS first_line FROM (
+                SELECT event_key, min(source_line) AS first_line FROM _stage
+                WHERE reason IS NULL GROUP BY event_key HAVING count(*) > 1
+                UNION ALL
+                SELECT s.event_key, s.first_line FROM _seen s
+                WHERE s.event_key IN (SELECT event_key FROM _stage WHERE reason IS NULL)
+            ) GROUP BY event_key
         """)
         con.execute("""
             UPDATE _stage SET reason = 'duplicate event key ' || _stage.event_key
@@ -133,56 +207,49 @@ def insert_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch,
             WHERE _stage.event_key = d.event_key AND _stage.source_line > d.first_line
               AND _stage.reason IS NULL
         """)
+        con.execute("INSERT INTO _seen SELECT event_key, source_line FROM _stage "
+                    "WHERE reason IS NULL")
         say(f"storing {batch.name}")
+        reject_cols = "source_file, source_line, dataset, reason, raw, source_path, import_id"
         if batch.rejects:
             con.register("_pyrejects", {
                 "line": np.array([r[0] for r in batch.rejects], dtype=np.int64),
                 "reason": np.array([r[1] for r in batch.rejects], dtype=object),
                 "raw": np.array([r[2] for r in batch.rejects], dtype=object),
             })
-            con.execute("""
-                INSERT INTO rejects SELECT ?, line, ?, reason, raw FROM _pyrejects p
-                WHERE NOT EXISTS (SELECT 1 FROM rejects r
-                                  WHERE r.source_file = ? AND r.source_line = p.line)
-            """, [batch.name, batch.dataset, batch.name])
-        con.execute("""
-            INSERT INTO rejects SELECT ?, source_line, ?, reason, raw FROM _stage s
-            WHERE reason IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM rejects r WHERE r.source_file = ? AND r.source_line = s.source_line)
-        """, [batch.name, batch.dataset, batch.name])
-        rejected = con.execute("SELECT count(*) FROM _stage WHERE reason IS NOT NULL"
-                               ).fetchone()[0] + len(batch.rejects)
+            con.execute(f"INSERT INTO rejects ({reject_cols}) "
+                        "SELECT ?, line, ?, reason, raw, ?, ? FROM _pyrejects",
+                        [batch.name, batch.dataset, key, import_id])
+        con.execute(f"INSERT INTO rejects ({reject_cols}) "
+                    "SELECT ?, source_line, ?, reason, raw, ?, ? FROM _stage "
+                    "WHERE reason IS NOT NULL", [batch.name, batch.dataset, key, import_id])
+        rejected, accepted = con.execute(
+            "SELECT count(*) FILTER (reason IS NOT NULL), count(*) FILTER (reason IS NULL) "
+            "FROM _stage").fetchall()[0]
         select_cols = ", ".join("? AS source_file" if c == "source_file" else f"s.{c}"
                                 for c in EVENT_COLUMN_NAMES)
-        before = con.execute("SELECT count(*) FROM events").fetchone()[0]
-        con.execute(f"""
+        cols = ", ".join(EVENT_COLUMN_NAMES)
+        inserted = con.execute(f"""
             INSERT INTO events ({cols})
             SELECT {select_cols} FROM _stage s
             WHERE s.reason IS NULL
               AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key)
-        """, [batch.name])
-        inserted = con.execute("SELECT count(*) FROM events").fetchone()[0] - before
-        accepted = con.execute("SELECT count(*) FROM _stage WHERE reason IS NULL").fetchone()[0]
-        result = ImportResult(batch.name, batch.dataset, batch.rows, inserted,
-                              accepted - inserted, rejected)
-        _record_import(con, result)
+        """, [batch.name]).fetchall()[0][0]
         con.execute("DROP TABLE IF EXISTS _stage")
         con.execute("DROP TABLE IF EXISTS _dups")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
-        for name in ("_batch", "_pyrejects"):
+        for relation in ("_batch", "_pyrejects"):
             try:
-                con.unregister(name)
+                con.unregister(relation)
             except duckdb.Error:
                 pass
-    return result
+    return {"rows": batch.rows, "inserted": inserted, "accepted": accepted,
+            "rejected": rejected + len(batch.rejects)}
 
 
 def _record_import(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
     """Add the ``imports`` row of a finished file (inside the file's transaction)."""
-    con.execute("INSERT INTO imports VALUES (?, ?, current_timestamp, ?, ?, ?, ?)",
+    con.execute("INSERT INTO imports (source_file, dataset, imported_at, rows_read, inserted, "
+                "already_present, rejected) VALUES (?, ?, current_timestamp, ?, ?, ?, ?)",
                 [result.file, result.dataset, result.rows_read, result.inserted,
                  result.already_present, result.rejected])

@@ -17,12 +17,13 @@ Layouts (published codebooks):
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
-import io
 import json
 import zipfile
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -91,23 +92,236 @@ class LineBatch:
         return len(self.line) + len(self.rejects)
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """Text of a plain, ``.gz`` or single-member ``.zip`` file, and the name to record for it."""
-    if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
+#: Rows per batch handed to DuckDB: memory stays bounded whatever the file size.
+BATCH_ROWS: Final[int] = 50_000
+_BLOCK_BYTES: Final[int] = 1 << 22
+_SNIFF_BYTES: Final[int] = 1 << 16
+
+#: Magic bytes of compressed or binary files that are not read (first match wins).
+_UNREAD_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x04\x22\x4d\x18", "lz4"), (b"Rar!", "rar"), (b"PAR1", "Parquet"),
+)
+
+
+class EventFile:
+    """An open event file: its recorded ``name``, resolved ``key``, binary stream and format.
+
+    ``batches()`` decodes it line by line into ``LineBatch`` objects of at most ``batch_rows``
+    rows each (plus that stretch's rejects), so a file of any size is read in bounded memory.
+    """
+
+    def __init__(self, path: Path, fmt: str | None = None, batch_rows: int = BATCH_ROWS) -> None:
+        self.path = path
+        self.batch_rows = max(1, int(batch_rows))
+        self._closers: list[Any] = []
+        self.stream, self.name, self.key = _open_stream(path, self._closers)
+        try:
+            try:
+                head = self.stream.read(_SNIFF_BYTES)
+            except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+                raise FormatError(f"{self.name}: cannot read the file: {exc}") from exc
+            _check_text(head, self.name)
+            self._lines = _decoded_blocks(self.stream, head, self.name)
+            self._peeked: list[tuple[int, list[str], list[tuple[int, str, str]]]] = []
+            if fmt is None:
+                fmt = self._detect()
+            if fmt not in FORMATS:
+                raise FormatError(f"{self.name}: unknown format {fmt!r}; expected one of "
+                                  f"{', '.join(FORMATS)}")
+        except BaseException:
+            self.close()
+            raise
+        self.format: str = fmt
+
+    def _detect(self) -> FormatName:
+        """Peek blocks until a non-blank line shows, and detect the format from it."""
+        for block in self._lines:
+            self._peeked.append(block)
+            start, lines, _bad = block
+            for i, line in enumerate(lines):
+                if line.strip():
+                    return detect_format([line], self.name, first_line=start + i)
+        raise FormatError(f"{self.name}: the file is empty; expected event rows")
+
+    def blocks(self) -> Iterator[tuple[int, list[str], list[tuple[int, str, str]]]]:
+        """``(first line number, lines, undecodable-line rejects)`` of the whole file."""
+        yield from self._peeked
+        self._peeked = []
+        yield from self._lines
+
+    def batches(self) -> Iterator[LineBatch]:
+        """The file's rows in batches of at most ``batch_rows`` rows."""
+        return _STREAM_READERS[self.format](self)
+
+    def close(self) -> None:
+        """Close the file (and the archive or decompressor reading it)."""
+        for item in reversed(self._closers):
+            item.close()
+        self._closers = []
+
+    def __enter__(self) -> EventFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _open_stream(path: Path, closers: list[Any]) -> tuple[Any, str, str]:
+    """A binary stream of the file's (decompressed) bytes, its recorded name and resolved key."""
+    if path.is_dir():
+        raise FormatError(f"{path}: is a directory; expected an event file")
+    if not path.exists():
+        raise FormatError(f"{path}: no such file")
+    key = str(path.resolve())
+    try:
+        raw = path.open("rb")
+        closers.append(raw)
+        magic = raw.read(8)
+        raw.seek(0)
+        if magic.startswith(b"\x1f\x8b"):
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif magic.startswith(b"BZh"):
+            stream = bz2.BZ2File(raw, mode="rb")
+        elif magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
+            archive = zipfile.ZipFile(raw)
+            closers.append(archive)
             members = [m for m in archive.namelist() if not m.endswith("/")]
             if len(members) != 1:
                 raise FormatError(f"{path}: expected one file in the zip archive, "
                                   f"found {len(members)}")
-            data = archive.read(members[0])
-            name = f"{path.name}:{members[0]}"
-    elif path.suffix.lower() == ".gz":
-        data = gzip.decompress(path.read_bytes())
-        name = path.name
-    else:
-        data = path.read_bytes()
-        name = path.name
-    return data.decode("utf-8", errors="replace"), name
+            stream = archive.open(members[0])
+            closers.append(stream)
+            return stream, f"{path.name}:{members[0]}", f"{key}:{members[0]}"
+        else:
+            for prefix, kind in _UNREAD_MAGIC:
+                if magic.startswith(prefix):
+                    raise FormatError(f"{path}: compressed file: {kind}; expected plain text, "
+                                      "gzip, bz2 or a zip archive — decompress it first")
+            if path.suffix.lower() in (".gz", ".bz2", ".zip"):
+                raise FormatError(f"{path}: not a {path.suffix[1:]} file (its first bytes "
+                                  f"are {magic[:4].hex(' ')}); expected a {path.suffix[1:]} "
+                                  "archive")
+            return raw, path.name, key
+        closers.append(stream)
+        return stream, path.name, key
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        for item in reversed(closers):
+            item.close()
+        closers.clear()
+        raise FormatError(f"{path}: cannot read the file: {exc}") from exc
+    except BaseException:
+        for item in reversed(closers):
+            item.close()
+        closers.clear()
+        raise
+
+
+def _check_text(head: bytes, name: str) -> None:
+    """Refuse UTF-16/32 and binary data up front: it would otherwise reject every row."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FormatError(f"{name}: the file is UTF-16 encoded (byte-order mark "
+                          f"{head[:2].hex(' ').upper()}); expected UTF-8 text — convert it, "
+                          "e.g. iconv -f UTF-16 -t UTF-8")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        line = head.count(b"\n", 0, nul) + 1
+        raise FormatError(f"{name}, line {line}: NUL byte at byte {nul}; expected UTF-8 text "
+                          "(is the file UTF-16 encoded, or binary?)")
+
+
+def _decode_error(line: bytes) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (f"not valid UTF-8: byte 0x{line[exc.start]:02x} at column {exc.start + 1}; "
+                "expected UTF-8 text")
+    return "not valid UTF-8"
+
+
+def _decode_body(body: bytes, number: int) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """Lines of a block of whole lines; undecodable or NUL lines are blanked and rejected."""
+    rejects: list[tuple[int, str, str]] = []
+    try:
+        lines = body.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        lines = []
+        for i, raw in enumerate(body.split(b"\n")):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                text = raw.decode("utf-8", errors="replace").rstrip("\r")
+                rejects.append((number + i, _decode_error(raw), text))
+                lines.append("")
+    if b"\r" in body:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    if b"\x00" in body:
+        for i, line in enumerate(lines):
+            if "\x00" in line:
+                rejects.append((number + i, "NUL byte in the line; expected UTF-8 text",
+                                line.replace("\x00", "\ufffd")))
+                lines[i] = ""
+    return lines, rejects
+
+
+def _decoded_blocks(stream: Any, head: bytes, name: str
+                    ) -> Iterator[tuple[int, list[str], list[tuple[int, str, str]]]]:
+    """Whole lines of the stream, decoded, in blocks of about 4 MiB.
+
+    Yields ``(number of the block's first line, lines, rejects)``: a line with bytes that are not
+    UTF-8 is left blank in ``lines`` and listed in ``rejects`` with its reason (never silently
+    replaced). A BOM at the start of the file is dropped; line ends are LF or CR LF.
+    """
+    pending = head
+    number = 1
+    first = True
+    while True:
+        try:
+            data = stream.read(_BLOCK_BYTES)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise FormatError(f"{name}, after line {number - 1}: cannot read the file: {exc}"
+                              ) from exc
+        if data:
+            block = pending + data
+            cut = block.rfind(b"\n")
+            if cut < 0:
+                pending = block
+                continue
+            body, pending = block[:cut], block[cut + 1:]
+        else:
+            if not pending:
+                return
+            body, pending = pending, b""
+        if first:
+            first = False
+            if body.startswith(b"\xef\xbb\xbf"):
+                body = body[3:]
+        lines, rejects = _decode_body(body, number)
+        yield number, lines, rejects
+        number += len(lines)
+        if not data:
+            return
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Text of a plain, gzip, bz2 or single-member zip file, and the name to record for it.
+
+    Small files only (tests, tools): imports stream the file with :class:`EventFile`.
+    """
+    closers: list[Any] = []
+    stream, name, _key = _open_stream(path, closers)
+    try:
+        try:
+            head = stream.read(_SNIFF_BYTES)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise FormatError(f"{name}: cannot read the file: {exc}") from exc
+        _check_text(head, name)
+        lines = [line for _n, block, _bad in _decoded_blocks(stream, head, name)
+                 for line in block]
+    finally:
+        for item in reversed(closers):
+            item.close()
+    return "\n".join(lines) + ("\n" if lines else ""), name
 
 
 def split_lines(text: str) -> list[str]:
@@ -120,13 +334,13 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def detect_format(lines: Sequence[str], name: str) -> FormatName:
+def detect_format(lines: Sequence[str], name: str, first_line: int = 1) -> FormatName:
     """Guess the format from the first non-empty line; raise a ``FormatError`` saying why not."""
     first_index, first = next(((i, line) for i, line in enumerate(lines) if line.strip()),
                               (0, ""))
     if not first:
         raise FormatError(f"{name}: the file is empty; expected event rows")
-    lineno = first_index + 1
+    lineno = first_index + first_line
     stripped = first.lstrip("\ufeff").lstrip()
     if stripped.startswith("{"):
         return "plover"
@@ -146,97 +360,169 @@ def detect_format(lines: Sequence[str], name: str) -> FormatName:
     )
 
 
+def open_event_file(path: str | Path, fmt: str | None = None,
+                    batch_rows: int = BATCH_ROWS) -> EventFile:
+    """Open an event file for streaming (format named or detected); close it when done."""
+    return EventFile(Path(path), fmt, batch_rows)
+
+
 def read_batch(path: Path, fmt: str | None = None) -> LineBatch:
-    """Read one event file into a ``LineBatch``; ``fmt`` names the format or ``None`` detects it."""
-    if not path.is_file():
-        raise FormatError(f"{path}: no such file")
-    try:
-        text, name = read_text(path)
-    except (OSError, zipfile.BadZipFile, EOFError, gzip.BadGzipFile) as exc:
-        raise FormatError(f"{path}: cannot read the file: {exc}") from exc
-    lines = split_lines(text)
-    del text
-    if fmt is None:
-        fmt = detect_format(lines, name)
-    if fmt not in FORMATS:
-        raise FormatError(f"{name}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    reader = _READERS[fmt]
-    return reader(lines, name)
+    """Read a whole event file into one ``LineBatch`` (small files; imports stream instead)."""
+    with open_event_file(path, fmt) as source:
+        parts = list(source.batches())
+    return merge_batches(parts, source.name, source.format)
 
 
-def _numbered(lines: list[str], start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Line numbers and texts of the non-blank lines from index ``start`` on."""
-    if start:
-        lines = lines[start:]
-    if "" in lines:
-        keep = [i for i, line in enumerate(lines) if line]
-        numbers = np.asarray(keep, dtype=np.int64) + (start + 1)
-        texts = np.empty(len(keep), dtype=object)
-        texts[:] = [lines[i] for i in keep]
-        return numbers, texts
-    texts = np.empty(len(lines), dtype=object)
-    texts[:] = lines
-    return np.arange(start + 1, start + 1 + len(lines), dtype=np.int64), texts
+def merge_batches(parts: list[LineBatch], name: str, dataset: str) -> LineBatch:
+    """One batch holding the rows of several (of the same file)."""
+    if not parts:
+        return LineBatch(name, dataset, "normalized" if dataset == "plover" else dataset,
+                         np.empty(0, dtype=np.int64), np.empty(0, dtype=object))
+    first = parts[0]
+    fields = (None if first.fields is None
+              else np.concatenate([p.fields for p in parts if p.fields is not None]))
+    return LineBatch(first.name, first.dataset, first.layout,
+                     np.concatenate([p.line for p in parts]),
+                     np.concatenate([p.raw for p in parts]), fields,
+                     [r for p in parts for r in p.rejects])
 
 
-def _read_gdelt1(lines: list[str], name: str) -> LineBatch:
-    head = next((line for line in lines if line.strip()), "").lstrip("\ufeff")
+class _Collector:
+    """Accumulates numbered rows and rejects, and cuts them into batches of ``size`` rows."""
+
+    def __init__(self, source: EventFile, dataset: str, layout: str, with_fields: bool) -> None:
+        self.source, self.dataset, self.layout = source, dataset, layout
+        self.with_fields = with_fields
+        self.numbers: list[int] = []
+        self.raws: list[str] = []
+        self.fields: list[str] = []
+        self.rejects: list[tuple[int, str, str]] = []
+
+    def full(self) -> bool:
+        return len(self.numbers) + len(self.rejects) >= self.source.batch_rows
+
+    def take(self) -> LineBatch:
+        raw_arr = np.empty(len(self.raws), dtype=object)
+        raw_arr[:] = self.raws
+        field_arr = None
+        if self.with_fields:
+            field_arr = np.empty(len(self.fields), dtype=object)
+            field_arr[:] = self.fields
+        batch = LineBatch(self.source.name, self.dataset, self.layout,
+                          np.asarray(self.numbers, dtype=np.int64), raw_arr, field_arr,
+                          self.rejects)
+        self.numbers, self.raws, self.fields, self.rejects = [], [], [], []
+        return batch
+
+
+def _stream_plain(source: EventFile, dataset: str, header: str | None,
+                  header_required: bool) -> Iterator[LineBatch]:
+    """Tab-separated rows, one per non-blank line, after an optional (or required) header."""
+    out = _Collector(source, dataset, dataset, with_fields=False)
+    seen_first = False
+    for start, lines, bad in source.blocks():
+        out.rejects.extend(bad)
+        offset = 0
+        if not seen_first:
+            index = next((i for i, line in enumerate(lines) if line.strip()), None)
+            if index is None:
+                continue
+            seen_first = True
+            is_header = header is not None and lines[index].lstrip().startswith(header)
+            if header_required and not is_header:
+                raise FormatError(f"{source.name}, line {start + index}: expected the ICEWS "
+                                  "header 'Event ID<TAB>Event Date<TAB>Source Name…'")
+            offset = index + 1 if is_header else index
+        size = source.batch_rows
+        i = offset
+        while i < len(lines):
+            room = size - len(out.numbers) - len(out.rejects)
+            if room <= 0:
+                yield out.take()
+                continue
+            chunk = lines[i:i + room]
+            if "" in chunk:
+                keep = [j for j, line in enumerate(chunk) if line]
+                out.numbers.extend(start + i + j for j in keep)
+                out.raws.extend(chunk[j] for j in keep)
+            else:
+                out.numbers.extend(range(start + i, start + i + len(chunk)))
+                out.raws.extend(chunk)
+            i += len(chunk)
+            if out.full():
+                yield out.take()
+    if out.numbers or out.rejects:
+        yield out.take()
+
+
+def _stream_gdelt1(source: EventFile) -> Iterator[LineBatch]:
+    head = _first_line(source)
     if head.startswith(('"GLOBALEVENTID",', "GLOBALEVENTID,")):
-        return _read_delimited_csv(lines, name, "gdelt1", "gdelt1")
-    start = 1 if head.startswith("GLOBALEVENTID\t") else 0
-    numbers, texts = _numbered(lines, start)
-    return LineBatch(name, "gdelt1", "gdelt1", numbers, texts)
+        return _stream_csv(source, "gdelt1", "gdelt1")
+    return _stream_plain(source, "gdelt1", "GLOBALEVENTID\t", header_required=False)
 
 
-def _read_gdelt2(lines: list[str], name: str) -> LineBatch:
-    head = next((line for line in lines if line.strip()), "")
-    start = 1 if head.startswith("GLOBALEVENTID\t") else 0
-    numbers, texts = _numbered(lines, start)
-    return LineBatch(name, "gdelt2", "gdelt2", numbers, texts)
+def _stream_gdelt2(source: EventFile) -> Iterator[LineBatch]:
+    return _stream_plain(source, "gdelt2", "GLOBALEVENTID\t", header_required=False)
 
 
-def _read_icews(lines: list[str], name: str) -> LineBatch:
-    head_index = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    head = lines[head_index].lstrip("\ufeff") if lines else ""
-    if not head.startswith(ICEWS_HEADER_START):
-        raise FormatError(f"{name}, line {head_index + 1}: expected the ICEWS header "
-                          "'Event ID<TAB>Event Date<TAB>Source Name…'")
-    numbers, texts = _numbered(lines, head_index + 1)
-    return LineBatch(name, "icews", "icews", numbers, texts)
+def _stream_icews(source: EventFile) -> Iterator[LineBatch]:
+    return _stream_plain(source, "icews", ICEWS_HEADER_START, header_required=True)
 
 
-def _read_delimited_csv(lines: list[str], name: str, dataset: str, layout: str) -> LineBatch:
+def _first_line(source: EventFile) -> str:
+    """The first non-blank line (peeked: the stream is not consumed)."""
+    for block in source._lines if not source._peeked else []:
+        source._peeked.append(block)
+        if any(line.strip() for line in block[1]):
+            break
+    for _start, lines, _bad in source._peeked:
+        for line in lines:
+            if line.strip():
+                return line.lstrip()
+    return ""
+
+
+def _stream_csv(source: EventFile, dataset: str, layout: str) -> Iterator[LineBatch]:
     """Comma-separated rows with a header (R exports): fields re-joined by tabs, ``NA`` → empty.
 
     The csv module keeps quoted fields that span lines together; the recorded line is the one
     the row starts on.
     """
-    numbers: list[int] = []
-    raws: list[str] = []
-    fields: list[str] = []
-    reader = csv.reader(io.StringIO("\n".join(lines) + "\n"))
+    out = _Collector(source, dataset, layout, with_fields=True)
+    window: list[str] = []  # lines of the row being read
+
+    def lines() -> Iterator[str]:
+        for _start, block, bad in source.blocks():
+            out.rejects.extend(bad)
+            for line in block:
+                window.append(line)
+                yield line
+
+    reader = csv.reader(lines())
     header_seen = False
     start = 1
-    for row in reader:
-        end = reader.line_num
-        if not header_seen:
-            header_seen = True
+    try:
+        for row in reader:
+            end = reader.line_num
+            raw = "\n".join(window)
+            window.clear()
+            if not header_seen or not row:
+                header_seen = header_seen or bool(row)
+                start = end + 1
+                continue
+            out.numbers.append(start)
+            out.raws.append(raw)
+            out.fields.append("\t".join("" if value == "NA" else value.replace("\t", " ")
+                                        for value in row))
             start = end + 1
-            continue
-        if not row:
-            start = end + 1
-            continue
-        numbers.append(start)
-        raws.append("\n".join(lines[start - 1:end]))
-        fields.append("\t".join("" if value == "NA" else value.replace("\t", " ")
-                                for value in row))
-        start = end + 1
-    raw_arr = np.empty(len(raws), dtype=object)
-    raw_arr[:] = raws
-    field_arr = np.empty(len(fields), dtype=object)
-    field_arr[:] = fields
-    return LineBatch(name, dataset, layout, np.asarray(numbers, dtype=np.int64), raw_arr,
-                     field_arr)
+            if out.full():
+                yield out.take()
+    except csv.Error as exc:
+        raise FormatError(f"{source.name}, line {reader.line_num}: not valid CSV: {exc}"
+                          ) from exc
+    if out.numbers or out.rejects:
+        yield out.take()
 
 
 def _pick(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -293,26 +579,29 @@ def plover_fields(obj: Any) -> list[str]:
     return [out[key].replace("\t", " ").replace("\n", " ") for key in NORMALIZED_FIELDS]
 
 
-def _read_plover(lines: list[str], name: str) -> LineBatch:
-    numbers: list[int] = []
-    raws: list[str] = []
-    fields: list[str] = []
-    rejects: list[tuple[int, str, str]] = []
-    for index, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            parsed = plover_fields(json.loads(line))
-        except json.JSONDecodeError as exc:
-            rejects.append((index + 1, f"not valid JSON: {exc.msg} at column {exc.colno}", line))
-            continue
-        except ValueError as exc:
-            rejects.append((index + 1, str(exc), line))
-            continue
-        numbers.append(index + 1)
-        raws.append(line)
-        fields.append("\t".join(parsed))
-    return normalized_batch(name, "plover", numbers, raws, fields, rejects)
+def _stream_plover(source: EventFile) -> Iterator[LineBatch]:
+    out = _Collector(source, "plover", "normalized", with_fields=True)
+    for start, lines, bad in source.blocks():
+        out.rejects.extend(bad)
+        for index, line in enumerate(lines, start):
+            if not line.strip():
+                continue
+            try:
+                parsed = plover_fields(json.loads(line))
+            except json.JSONDecodeError as exc:
+                out.rejects.append((index, f"not valid JSON: {exc.msg} at column {exc.colno}",
+                                    line))
+            except (ValueError, RecursionError) as exc:
+                out.rejects.append((index, str(exc) if isinstance(exc, ValueError)
+                                    else "JSON nested too deeply", line))
+            else:
+                out.numbers.append(index)
+                out.raws.append(line)
+                out.fields.append("\t".join(parsed))
+            if out.full():
+                yield out.take()
+    if out.numbers or out.rejects:
+        yield out.take()
 
 
 def normalized_batch(name: str, dataset: str, numbers: Sequence[int], raws: Sequence[str],
@@ -327,11 +616,11 @@ def normalized_batch(name: str, dataset: str, numbers: Sequence[int], raws: Sequ
                      field_arr, rejects or [])
 
 
-_READERS: Final[dict[str, Callable[[list[str], str], LineBatch]]] = {
-    "gdelt1": _read_gdelt1,
-    "gdelt2": _read_gdelt2,
-    "icews": _read_icews,
-    "plover": _read_plover,
+_STREAM_READERS: Final[dict[str, Callable[[EventFile], Iterator[LineBatch]]]] = {
+    "gdelt1": _stream_gdelt1,
+    "gdelt2": _stream_gdelt2,
+    "icews": _stream_icews,
+    "plover": _stream_plover,
 }
 
 

@@ -42,7 +42,12 @@ REJECT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("dataset", "VARCHAR"),
     ("reason", "VARCHAR"),
     ("raw", "VARCHAR"),
+    ("source_path", "VARCHAR"),
+    ("import_id", "BIGINT"),
 )
+
+#: Rejects are keyed by ``source_path`` (the resolved path, plus ``:member`` inside a zip
+#: archive) and ``import_id``; re-importing a file replaces its rejects.
 
 #: One row per import of one file.
 IMPORT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -53,6 +58,8 @@ IMPORT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("inserted", "BIGINT"),
     ("already_present", "BIGINT"),
     ("rejected", "BIGINT"),
+    ("source_path", "VARCHAR"),
+    ("import_id", "BIGINT"),
 )
 
 

@@ -32,10 +32,16 @@ from peninsula.engine.compiled import CompiledScenario, compile_scenario
 from peninsula.engine.draws import FUTURES_PER_BLOCK
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
 from peninsula.experiments.executors import make_executor
+from peninsula.experiments.runs import SizeError, available_memory, check_memory, check_size
 from peninsula.experiments.sampling import Design, sample, sample_seed
 from peninsula.scenario.exploration import ExplorationSpec, exploration_problems
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
-from peninsula.store.explorations import FILE_NAME, ExplorationWriter, finished_samples
+from peninsula.store.explorations import (
+    FILE_NAME,
+    ExplorationWriter,
+    discard_if_empty,
+    finished_samples,
+)
 
 BATCH_EXPERIMENTS = 240
 """Experiments per write batch (and roughly per worker task): memory stays flat."""
@@ -86,6 +92,29 @@ def spec_sha256(spec: ExplorationSpec) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+MAX_EXPERIMENTS = 2**31 - 1
+"""Most samples, and samples x policies, of one exploration (stored as 32-bit integers)."""
+
+
+def check_exploration_size(samples: int, policies: int, uncertainties: int) -> None:
+    """Refuse numbers of samples and experiments the store cannot hold or memory cannot take."""
+    if samples < 1:
+        raise SizeError(f"samples must be ≥ 1, got {samples}")
+    if samples > MAX_EXPERIMENTS:
+        raise SizeError(f"samples must be ≤ {MAX_EXPERIMENTS:,} (a 32-bit count), got "
+                        f"{samples:,}")
+    if samples * policies > MAX_EXPERIMENTS:
+        raise SizeError(f"{samples:,} samples x {policies} policies = "
+                        f"{samples * policies:,} experiments, more than {MAX_EXPERIMENTS:,} "
+                        "(a 32-bit count): ask for fewer samples")
+    need = 8 * samples * (4 * uncertainties + 2 * policies + 8)  # the design and its seeds
+    have = available_memory()
+    if need > have:
+        raise SizeError(f"the design of {samples:,} samples needs about {need / 2**30:,.1f} GiB "
+                        f"of memory, more than the {have / 2**30:,.1f} GiB here: ask for "
+                        "fewer samples")
+
+
 def plan_exploration(loaded: LoadedScenario, spec: ExplorationSpec, *, samples: int,
                      futures: int, seed: int, sampler: str = "lhs", months: int | None = None,
                      chunk_size: int = DEFAULT_CHUNK) -> ExplorationPlan:
@@ -101,14 +130,12 @@ def plan_exploration(loaded: LoadedScenario, spec: ExplorationSpec, *, samples: 
     problems = exploration_problems(loaded, spec, loaded.label)
     if problems:
         raise ScenarioError(problems)
-    if futures < 1:
-        raise ValueError(f"futures must be ≥ 1, got {futures}")
-    if months is not None and months < 1:
-        raise ValueError(f"months must be ≥ 1, got {months}")
-    if seed < 0:
-        raise ValueError(f"seed must be ≥ 0, got {seed}")
-    design = sample(spec.uncertainties, samples, sampler, seed)
+    check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)
     policies = spec.policies()
+    check_exploration_size(samples, len(policies), len(spec.uncertainties))
+    model = compile_scenario(loaded.scenario, horizon=months)
+    check_memory(model, futures, what="each experiment")
+    design = sample(spec.uncertainties, samples, sampler, seed)
     horizon = loaded.scenario.horizon_months if months is None else months
     header: dict[str, Any] = {
         "scenario": loaded.scenario.name,
@@ -341,6 +368,21 @@ def run_exploration(plan: ExplorationPlan, out_dir: Path, *, workers: int = 1,
     plan = ExplorationPlan(**{**plan.__dict__, "header": header})
     integer_columns = [u.name for u in plan.spec.uncertainties if u.distribution == "integer"]
     skip = finished_samples(path, header) if resume and path.exists() else set()
+    created = not path.exists()
+    try:
+        return _write_exploration(plan, path, header, scenario, outcome_defs, integer_columns,
+                                  workers, on_progress, executor, scheduler, resume, skip)
+    except BaseException:
+        if created:
+            discard_if_empty(path)
+        raise
+
+
+def _write_exploration(plan: ExplorationPlan, path: Path, header: dict[str, Any], scenario,
+                       outcome_defs: list[dict[str, str]], integer_columns: list[str],
+                       workers: int, on_progress: Callable[[int], None] | None, executor: str,
+                       scheduler: str | None, resume: bool, skip: set[int]
+                       ) -> ExplorationSummary:
     started = time.perf_counter()
     with ExplorationWriter(
         path, header,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +15,7 @@ from peninsula._version import __version__
 from peninsula.engine.compiled import CompiledScenario, compile_scenario
 from peninsula.engine.draws import FUTURES_PER_BLOCK
 from peninsula.engine.results import SimulationResult
+from peninsula.errors import UserError
 from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
 
@@ -110,6 +113,7 @@ def run_scenario(
     check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)
     prepared, applied = prepare(loaded, claims_off=claims_off, shocks=shocks, overrides=overrides)
     model = compile_scenario(prepared.scenario, horizon=months)
+    check_memory(model, futures, events=record_events)
     started = time.perf_counter()
     result = run_ensemble(model, futures, seed, chunk_size=chunk_size,
                           record_events=record_events, on_progress=on_progress)
@@ -119,17 +123,96 @@ def run_scenario(
     return Run(metadata=metadata, model=model, result=result)
 
 
+MAX_FUTURES = 2**31 - 1
+"""Most futures in one run or experiment: future indices are stored as 32-bit integers."""
+MAX_MONTHS = 240
+"""Most months a run can simulate (20 years, the scenario file's own limit)."""
+MAX_SEED = 2**63 - 1
+"""Largest root seed: seeds are stored as signed 64-bit integers."""
+FALLBACK_MEMORY = 16 * 2**30
+"""Memory assumed available where the system does not say (16 GiB)."""
+
+
+class SizeError(UserError):
+    """A run or exploration is too large, or a size is out of range (one line)."""
+
+
 def check_size(*, futures: int, months: int | None = None, seed: int = 0,
                chunk_size: int = DEFAULT_CHUNK) -> None:
     """Refuse sizes a run cannot have, in the library's words (``futures must be ≥ 1``)."""
     if futures < 1:
-        raise ValueError(f"futures must be ≥ 1, got {futures}")
-    if months is not None and months < 1:
-        raise ValueError(f"months must be ≥ 1, got {months}")
+        raise SizeError(f"futures must be ≥ 1, got {futures}")
+    if futures > MAX_FUTURES:
+        raise SizeError(f"futures must be ≤ {MAX_FUTURES:,} (a 32-bit count), got {futures:,}")
+    if months is not None and not 1 <= months <= MAX_MONTHS:
+        raise SizeError(f"months must be between 1 and {MAX_MONTHS} (20 years), got "
+                        f"{months:,}")
     if seed < 0:
-        raise ValueError(f"seed must be ≥ 0, got {seed}")
+        raise SizeError(f"seed must be ≥ 0, got {seed}")
+    if seed > MAX_SEED:
+        raise SizeError(f"seed must be < 2**63 (a signed 64-bit integer), got {seed}")
     if chunk_size < 1:
-        raise ValueError(f"chunk_size must be ≥ 1, got {chunk_size}")
+        raise SizeError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    if chunk_size > MAX_FUTURES:
+        raise SizeError(f"chunk_size must be ≤ {MAX_FUTURES:,}, got {chunk_size:,}")
+
+
+def available_memory() -> int:
+    """Bytes of memory this process can use: physical memory, or a smaller cgroup limit.
+
+    Physical memory rather than what is free at this instant, so that a run is not refused
+    because of a passing peak of other processes; 16 GiB where the system does not say.
+    """
+    try:
+        total = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        total = FALLBACK_MEMORY
+    for limit_file in ("/sys/fs/cgroup/memory.max",
+                       "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            total = int(text)
+    return total
+
+
+def run_bytes(*, futures: int, n_actors: int, n_binary: int, n_continuous: int, months: int,
+              events: bool) -> int:
+    """An estimate of the peak memory of a run held in memory and then stored.
+
+    Per future: the result arrays (first month, count, value, quarter rungs, final dyads and
+    actors) twice (chunks, then their concatenation), the rows written to the store, and, when
+    events are recorded, one 10-byte event per ordered pair of actors per month at most.
+    """
+    quarters = -(-months // 3)
+    pairs = n_actors * max(n_actors - 1, 0)
+    arrays = (6 * n_binary + 8 * n_continuous + quarters + 24 * n_actors * n_actors
+              + 16 * n_actors)
+    stored = 40 * (n_binary + n_continuous + quarters + pairs + n_actors)
+    per_future = 2 * arrays + stored + (20 * pairs * months if events else 0)
+    return futures * per_future
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:,.1f} GiB"
+
+
+def check_memory(model: CompiledScenario, futures: int, *, events: bool = False,
+                 what: str = "this run") -> int:
+    """Refuse a run whose estimated memory (:func:`run_bytes`) exceeds the memory available."""
+    need = run_bytes(futures=futures, n_actors=model.n_actors,
+                     n_binary=len(model.outcomes.binary),
+                     n_continuous=len(model.outcomes.continuous), months=model.horizon,
+                     events=events)
+    have = available_memory()
+    if need > have:
+        hint = "; run with --no-events, or" if events else "; run"
+        raise SizeError(f"{what} needs about {_gib(need)} of memory for {futures:,} futures x "
+                        f"{model.horizon} months, more than the {_gib(have)} of memory here{hint} "
+                        "fewer futures")
+    return need
 
 
 def describe_run(loaded: LoadedScenario, prepared: LoadedScenario, model: CompiledScenario, *,

@@ -14,11 +14,14 @@ shorter run's).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +49,9 @@ __all__ = [
     "ForecastSet",
     "ForecasterScore",
     "QuestionForecast",
+    "MAX_BINS",
     "ScoreReport",
+    "ScoringError",
     "evaluate_questions",
     "forecast_questions",
     "plan_horizons",
@@ -61,8 +66,20 @@ FORECAST_COLUMNS = ["id", "probability", "low", "high", "successes", "futures", 
 """Columns of ``forecasts.csv``, and the keys of each row of ``forecasts.json``."""
 
 
+MAX_BINS = 100
+"""Most calibration bins a score may use."""
+MAX_FORECAST_BYTES = 20 * 1024 * 1024
+"""Largest forecast file read."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of lists and objects in a JSON forecast file (checked before parsing)."""
+
+
 class ForecastFileError(UserError):
     """A forecast file cannot be read; the message names the file and the problem."""
+
+
+class ScoringError(UserError):
+    """Forecasts cannot be scored as asked (no common resolved question, a bad bin count)."""
 
 
 @dataclass(frozen=True)
@@ -198,53 +215,102 @@ def write_forecasts(forecasts: ForecastSet, folder: Path) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
-def _probability(value: object, where: str) -> float:
+def _probability(value: object, where: str, text: bool) -> float:
+    """A probability in [0, 1]: a JSON number (not a boolean), or its text in a CSV."""
+    if isinstance(value, bool) or not isinstance(value, str if text else int | float):
+        raise ForecastFileError(f"{where}: probability {value!r} is not a number"[:300])
     try:
-        p = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ForecastFileError(f"{where}: probability {value!r} is not a number") from None
+        p = float(value)
+    except (ValueError, OverflowError):
+        raise ForecastFileError(f"{where}: probability {value!r} is not a number"[:300]) from None
     if not math.isfinite(p) or not 0.0 <= p <= 1.0:
         raise ForecastFileError(f"{where}: probability {p} is outside [0, 1]")
     return p
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of ``[`` and ``{`` outside strings (without recursion)."""
+    skeleton = re.sub(r'"(?:[^"\\]|\\.)*"', "", text)
+    brackets = np.frombuffer(re.sub(r"[^\[\]{}]", "", skeleton).encode("ascii"), dtype=np.uint8)
+    if not brackets.size:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def _reject_constant(token: str) -> float:
+    raise ValueError(f"{token} is not a number JSON allows")
+
+
+def _read_json_rows(text: str, label: str) -> list[tuple[str, dict]]:
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise ForecastFileError(f"{label}: lists and objects nested deeper than "
+                                f"{MAX_JSON_DEPTH} levels")
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ForecastFileError(f"{label} line {exc.lineno}: cannot be read as JSON "
+                                f"({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ForecastFileError(f"{label}: cannot be read as JSON ({exc})") from None
+    rows = data.get("forecasts") if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ForecastFileError(f"{label}: expected a list of forecasts (or a mapping "
+                                "with a 'forecasts' list)")
+    return [(f"{label} entry {i}", row) for i, row in enumerate(rows, start=1)]
+
+
+def _read_csv_rows(text: str, label: str) -> list[tuple[str, dict]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = {"id", "probability"} - set(reader.fieldnames or [])
+        if missing:
+            raise ForecastFileError(f"{label}: missing column(s) {', '.join(sorted(missing))}")
+        rows = []
+        for row in reader:
+            rows.append((f"{label} line {reader.line_num}", row))
+    except csv.Error as exc:
+        raise ForecastFileError(f"{label} line {reader.line_num + 1}: not readable as CSV "
+                                f"({exc})") from None
+    return rows
 
 
 def read_forecasts(path: Path) -> dict[str, float]:
     """Probabilities by question id from a ``forecasts.csv`` or ``forecasts.json``.
 
     Any CSV with ``id`` and ``probability`` columns will do, as will JSON holding such rows
-    (a list, or a mapping with a ``forecasts`` list).
+    (a list, or a mapping with a ``forecasts`` list). A UTF-8 byte order mark is ignored.
+    Raises :class:`ForecastFileError` naming the file, the line (CSV) or entry (JSON) and the
+    field of the first problem.
     """
     path = Path(path)
     label = path.name
     if not path.is_file():
         raise ForecastFileError(f"{label}: file not found")
-    rows: list[dict]
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            rows = data.get("forecasts") if isinstance(data, dict) else data
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise ForecastFileError(f"{label}: expected a list of forecasts (or a mapping "
-                                        "with a 'forecasts' list)")
-        else:
-            with path.open(encoding="utf-8", newline="") as handle:
-                reader = csv.DictReader(handle)
-                missing = {"id", "probability"} - set(reader.fieldnames or [])
-                if missing:
-                    raise ForecastFileError(f"{label}: missing column(s) "
-                                            f"{', '.join(sorted(missing))}")
-                rows = list(reader)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ForecastFileError(f"{label}: cannot be read ({exc})") from None
+        if path.stat().st_size > MAX_FORECAST_BYTES:
+            raise ForecastFileError(f"{label}: file is over "
+                                    f"{MAX_FORECAST_BYTES // (1024 * 1024)} MB")
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ForecastFileError(f"{label}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ForecastFileError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    if path.suffix.lower() == ".json":
+        rows = _read_json_rows(text, label)
+    else:
+        rows = _read_csv_rows(text, label)
     result: dict[str, float] = {}
-    for i, row in enumerate(rows, start=1):
+    for where, row in rows:
         qid = row.get("id")
-        if not qid:
-            raise ForecastFileError(f"{label} row {i}: missing id")
-        qid = str(qid)
+        if isinstance(qid, int) and not isinstance(qid, bool):
+            qid = str(qid)
+        if not isinstance(qid, str) or not qid:
+            raise ForecastFileError(f"{where} id: expected a question id, got {qid!r}"[:300])
         if qid in result:
-            raise ForecastFileError(f"{label} row {i}: duplicate id {qid!r}")
-        result[qid] = _probability(row.get("probability"), f"{label} row {i} ({qid})")
+            raise ForecastFileError(f"{where} id: duplicate id {qid!r}"[:300])
+        result[qid] = _probability(row.get("probability"), f"{where} ({qid})"[:200],
+                                   text=path.suffix.lower() != ".json")
     if not result:
         raise ForecastFileError(f"{label}: no forecasts")
     return result
@@ -266,11 +332,11 @@ class ForecasterScore:
     baseline: bool = False
 
     def as_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return {"name": self.name, "baseline": self.baseline, "brier": self.brier,
-                "log": self.log, "decomposition": asdict(self.decomposition),
-                "calibration": [asdict(row) for row in self.calibration],
-                "probabilities": self.probabilities}
+        """A JSON-ready dict; an undefined value (an empty bin's mean) is ``None``."""
+        return _finite({"name": self.name, "baseline": self.baseline, "brier": self.brier,
+                        "log": self.log, "decomposition": asdict(self.decomposition),
+                        "calibration": [asdict(row) for row in self.calibration],
+                        "probabilities": self.probabilities})
 
 
 @dataclass(frozen=True)
@@ -286,11 +352,22 @@ class ScoreReport:
     eps: float = LOG_SCORE_EPS
 
     def as_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return {"questions": self.ids, "outcomes": self.outcomes, "bins": self.bins,
+        """A JSON-ready dict (strict JSON: undefined values are ``None``, never NaN)."""
+        return _finite({"questions": self.ids, "outcomes": self.outcomes, "bins": self.bins,
                 "log_score_eps": self.eps, "notes": self.notes,
                 "forecasters": [f.as_dict() for f in self.forecasters],
-                "baselines": [b.as_dict() for b in self.baselines]}
+                "baselines": [b.as_dict() for b in self.baselines]})
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (numpy's too) replaced by ``None``."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
 
 
 def _score(name: str, probabilities: np.ndarray, outcomes: np.ndarray, bins: int,
@@ -311,11 +388,22 @@ def score_forecasts(forecasters: Mapping[str, Mapping[str, float]], questions: S
     ``community`` is true and some question carries it. The two baselines are always 0.5 and
     the base rate of the scored questions (in sample: it knows how many resolved yes).
 
-    Raises ``ValueError`` when no resolved question is forecast by every forecaster.
+    Raises :class:`ScoringError` (a ``ValueError``) when ``bins`` is outside 1 to
+    :data:`MAX_BINS`, when a forecaster is named ``community`` while the community column is
+    scored, or when no resolved question is forecast by every forecaster.
     """
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) \
+            or not 1 <= bins <= MAX_BINS:
+        raise ScoringError(f"calibration bins: expected a whole number from 1 to {MAX_BINS}, "
+                           f"got {bins!r}")
+    bins = int(bins)
     named = dict(forecasters)
     notes: list[str] = []
     if community and any(q.community is not None for q in questions):
+        if "community" in named:
+            raise ScoringError("a forecaster is named 'community', the name of the question "
+                               "file's community column; rename it or leave the community "
+                               "column out")
         named["community"] = {q.id: q.community for q in questions if q.community is not None}
     resolved = [q for q in questions if q.resolution is not None]
     unresolved = len(questions) - len(resolved)
@@ -335,7 +423,7 @@ def score_forecasts(forecasters: Mapping[str, Mapping[str, float]], questions: S
                          f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}): "
                          "left out for every forecaster")
     if not scored:
-        raise ValueError("no resolved question is forecast by every forecaster")
+        raise ScoringError("no resolved question is forecast by every forecaster")
     outcomes = np.array([1.0 if q.resolution else 0.0 for q in scored])
     ids = [q.id for q in scored]
     results = [_score(name, np.array([probs[i] for i in ids]), outcomes, bins)
@@ -351,16 +439,24 @@ def score_forecasts(forecasters: Mapping[str, Mapping[str, float]], questions: S
 
 
 def plot_calibration(report: ScoreReport, path: Path) -> Path:
-    """Write a reliability diagram (observed frequency against mean forecast per bin) as PNG.
+    """Write a reliability diagram (observed frequency against mean forecast per bin).
 
-    Needs matplotlib (``pip install peninsula[plot]``); raises ``ImportError`` without it.
+    The file is a PNG unless ``path`` ends with another format matplotlib writes (``.svg``,
+    ``.pdf``); ``.png`` is added to any other name, and a folder gets ``calibration.png``.
+    Returns the path written. Needs matplotlib (``pip install peninsula[plot]``); raises
+    ``ImportError`` without it.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    path = Path(path)
+    if path.is_dir():
+        path = path / "calibration.png"
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    if path.suffix.lower().lstrip(".") not in fig.canvas.get_supported_filetypes():
+        path = path.with_name(path.name + ".png")
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     for forecaster in report.forecasters:
         rows = [r for r in forecaster.calibration if r.count]

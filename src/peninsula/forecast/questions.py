@@ -22,7 +22,7 @@ listed at once. Nothing in the file is executed (YAML safe loader).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -53,6 +53,16 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of lists and mappings a questions file may have (checked before parsing)."""
+MAX_CRITERION_DEPTH = 16
+"""Deepest nesting of criteria (``all`` / ``any`` / ``not``) in one question."""
+MAX_CRITERION_NODES = 1000
+"""Most values (mappings, lists and scalars, aliases expanded) one criterion may hold."""
+MAX_HORIZON_MONTHS = 240
+"""Latest closing month, counted from the scenario's start: a scenario's largest horizon."""
+QUESTION_FIELDS = ("id", "question", "opens", "closes", "resolution", "resolved_on", "source",
+                   "notes", "community", "criterion")
 DATA_DIR = "data"
 QuestionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -183,6 +193,7 @@ class QuestionFile:
     description: str | None = None
     node: yaml.Node | None = None
     prefix: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
 
     def line_of(self, loc: list[Any]) -> int | None:
         """Line of the field at ``loc`` (relative to the question list)."""
@@ -211,6 +222,13 @@ class QuestionFile:
                                         f"closes ({q.closes}) before the scenario starts "
                                         f"({vocab.start})"))
                 continue
+            if last >= MAX_HORIZON_MONTHS:
+                problems.append(Problem(self.label, self.line_of([i, "closes"]),
+                                        f"question {q.id} closes",
+                                        f"closes ({q.closes}) {last + 1} months after the "
+                                        f"scenario starts ({vocab.start}); at most "
+                                        f"{MAX_HORIZON_MONTHS} months can be simulated"))
+                continue
             compiled, found = resolve(q.criterion, vocab, last)
             for p in found:
                 loc = [i, "criterion", *p.loc]
@@ -226,6 +244,59 @@ def _fail(label: str, message: str, line: int | None = None) -> QuestionError:
     return QuestionError([Problem(label, line, "", message)])
 
 
+def _check_nesting(text: str, label: str) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_YAML_DEPTH` before building anything.
+
+    The parser is iterative (the composer and constructor are not), so its events can be
+    counted safely whatever the depth.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                mark = event.start_mark
+                raise _fail(label, f"lists and mappings nested deeper than {MAX_YAML_DEPTH} "
+                                   "levels", mark.line + 1 if mark is not None else None)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _criterion_size(value: Any) -> str | None:
+    """Why a raw criterion is too deep or too large, or ``None`` (aliases and loops are safe)."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > MAX_CRITERION_NODES:
+            return f"criterion holds more than {MAX_CRITERION_NODES} values"
+        if isinstance(item, dict):
+            if depth > MAX_CRITERION_DEPTH:
+                return f"criteria nested deeper than {MAX_CRITERION_DEPTH} levels"
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth) for v in item)
+    return None
+
+
+def _parse_yaml(text: str, label: str) -> tuple[Any, yaml.Node | None]:
+    """The data and node tree of a questions file's text (depth bounded first)."""
+    try:
+        _check_nesting(text, label)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise _fail(label, f"YAML syntax error: {exc.problem or exc}",
+                    mark.line + 1 if mark is not None else None) from None
+    except yaml.YAMLError as exc:
+        raise _fail(label, f"YAML error: {exc}") from None
+    except RecursionError:  # pragma: no cover - _check_nesting bounds the depth first
+        raise _fail(label, "lists and mappings nested too deeply") from None
+    return data, node
+
+
 def load_questions(name_or_path: str | Path) -> QuestionFile:
     """Read and validate a questions file; raise :class:`QuestionError` naming every problem."""
     path = resolve_questions_path(name_or_path)
@@ -238,22 +309,16 @@ def load_questions(name_or_path: str | Path) -> QuestionFile:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(label, f"not UTF-8 text ({exc.reason})") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise _fail(label, f"YAML syntax error: {exc.problem or exc}",
-                    mark.line + 1 if mark is not None else None) from None
-    except yaml.YAMLError as exc:
-        raise _fail(label, f"YAML error: {exc}") from None
+    data, node = _parse_yaml(text, label)
     prefix: tuple[str, ...] = ()
     description = None
+    ignored: set[str] = set()
     if isinstance(data, dict):
-        unknown = sorted(set(data) - {"questions", "description"})
-        if unknown:
-            raise _fail(label, f"unknown top-level field(s) {', '.join(map(str, unknown))}; "
+        unknown = sorted(str(key) for key in data if key not in ("questions", "description"))
+        if unknown and "questions" not in data:
+            raise _fail(label, f"unknown top-level field(s) {', '.join(unknown)}; "
                                "expected 'questions' and optionally 'description'")
+        ignored.update(unknown)
         description = data.get("description")
         data, prefix = data.get("questions"), ("questions",)
     if not isinstance(data, list) or not data:
@@ -266,6 +331,15 @@ def load_questions(name_or_path: str | Path) -> QuestionFile:
         line = _line_at(node, [*prefix, i])
         qid = raw.get("id") if isinstance(raw, dict) else None
         name = f"question {qid}" if isinstance(qid, str) and qid else f"questions[{i}]"
+        if isinstance(raw, dict):
+            extra = [key for key in raw if key not in QUESTION_FIELDS]
+            ignored.update(map(str, extra))
+            raw = {key: value for key, value in raw.items() if key in QUESTION_FIELDS}
+            too_big = _criterion_size(raw.get("criterion"))
+            if too_big is not None:
+                problems.append(Problem(label, _line_at(node, [*prefix, i, "criterion"]),
+                                        f"{name} criterion", too_big))
+                continue
         try:
             question = Question.model_validate(raw)
         except ValidationError as exc:
@@ -283,5 +357,9 @@ def load_questions(name_or_path: str | Path) -> QuestionFile:
         questions.append(question)
     if problems:
         raise QuestionError(list(dict.fromkeys(problems)))
+    warnings = []
+    if ignored:
+        warnings.append(f"{label}: ignored unknown field(s) {', '.join(sorted(ignored))}; "
+                        f"a question's fields are {', '.join(QUESTION_FIELDS)}")
     return QuestionFile(questions=questions, label=label, path=path, description=description,
-                        node=node, prefix=prefix)
+                        node=node, prefix=prefix, warnings=warnings)

@@ -14,6 +14,7 @@ checks every path against the scenario itself, so a bad path is an error before 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,11 +67,15 @@ def _spec_from(data: dict[str, Any], label: str, node: Any, prefix: list[Any]) -
         for error in exc.errors():
             loc = [part for part in error["loc"]
                    if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))]
-            line = _line_at(node, [*prefix, *loc]) if node is not None else None
             message = _message(error)
             if error["type"] == "value_error":
                 message = str(error["ctx"]["error"]) if "error" in error.get("ctx", {}) else (
                     error["msg"].removeprefix("Value error, "))
+            if not loc:  # a check of the whole spec: point at the section it is about
+                about = "levers" if "lever" in message and "uncertaint" not in message else (
+                    "uncertainties")
+                loc = [about] if about in fields else list(fields)[:1]
+            line = _line_at(node, [*prefix, *loc]) if node is not None else None
             problems.append(Problem(label, line, _field_name(loc), message))
         raise ScenarioError(list(dict.fromkeys(problems))) from None
 
@@ -119,17 +124,24 @@ def _uncertainty_problems(loaded: LoadedScenario, spec: ExplorationSpec, label: 
                           line: Callable[[list[Any]], int | None]) -> list[Problem]:
     problems = []
     for i, u in enumerate(spec.uncertainties):
-        values = [u.low, u.middle, u.high]
+        values: list[float] = [u.low, u.middle, u.high]
         if u.distribution == "integer":
             values = [int(v) for v in values]
+        else:
+            # a value between whole numbers: a whole-number field needs distribution: integer
+            values.append(u.low + (u.high - u.low) / math.pi)
         for value in values:
             try:
                 loaded.with_overrides({u.path: value}, why=f"uncertainties[{i}].path")
             except ScenarioError as exc:
+                hint = ""
+                if value is values[-1] and u.distribution != "integer":
+                    hint = ("; a whole-number field needs 'distribution: integer' and whole "
+                            "low and high")
                 problems.append(Problem(label, line(["uncertainties", i, "path"]),
                                         f"uncertainties[{i}].path",
                                         f"{u.path} = {value!r} is not a valid override: "
-                                        f"{_why(exc)}"))
+                                        f"{_why(exc)}{hint}"))
                 break
     return problems
 

@@ -11,6 +11,7 @@ import copy
 import difflib
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,10 +48,57 @@ class Problem:
         return f"{where} {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
+MAX_PROBLEMS = 20
+"""Problems listed at most; the rest are counted in one last line (a text file that is not a
+scenario would otherwise be echoed back line by line)."""
+
+MAX_EXCERPT = 40
+"""Longest excerpt of a bad input quoted in a message."""
+
+
+def excerpt(value: Any, limit: int = MAX_EXCERPT) -> str:
+    r"""A short, escaped, printable excerpt of a user's value for a message.
+
+    >>> excerpt("a" * 60)
+    '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…"'
+    >>> print(excerpt(chr(0xD800) + chr(7)))
+    "\ud800\x07"
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool | int | float) or value is None:
+        text = json.dumps(value) if not isinstance(value, int) or abs(value) < 10**30 else (
+            "a very large number")
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    else:
+        text = str(value) if not isinstance(value, dict | list | set | tuple) else (
+            type(value).__name__)
+    clipped = text[:limit]
+    escaped = "".join(
+        char if char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF
+        else (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        for char in clipped)
+    if len(escaped) > limit:
+        escaped = escaped[: limit - 1] + "…"
+    elif len(text) > limit:
+        escaped = escaped[: limit - 1] + "…"
+    quote = '"' if isinstance(value, str) else ""
+    return f"{quote}{escaped}{quote}"
+
+
 class ScenarioError(UserError):
-    """A scenario could not be loaded; ``problems`` lists every reason."""
+    """A scenario could not be loaded; ``problems`` lists every reason.
+
+    At most :data:`MAX_PROBLEMS` are kept; a last entry says how many more there were.
+    """
 
     def __init__(self, problems: list[Problem]):
+        problems = list(problems)
+        if len(problems) > MAX_PROBLEMS + 1:
+            extra = len(problems) - MAX_PROBLEMS
+            first = problems[0]
+            problems = [*problems[:MAX_PROBLEMS],
+                        Problem(first.file, None, "", f"and {extra} more problems")]
         self.problems = problems
         super().__init__("\n".join(str(problem) for problem in problems))
 
@@ -87,16 +135,159 @@ MAX_ALIASES = 100
 """YAML aliases allowed in a scenario file; more is refused (an alias bomb expands exponentially
 when validated)."""
 
+MAX_DEPTH = 50
+"""Deepest nesting of lists and mappings a scenario file may have (a scenario needs about 6)."""
+
+MAX_NODES = 200_000
+"""Most YAML nodes (values, lists, mappings) a file may have (a scenario has a few thousand)."""
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.2 core schema for plain scalars.
+
+    Only ``true``/``false`` are booleans (``yes``, ``no``, ``on``, ``off`` stay text); numbers
+    are decimal, ``0x``/``0o`` or floats; ``1:30`` is text, not the sexagesimal 90.
+    """
+
+
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                           "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"))
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+
+
+class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+              yaml.composer.Composer, yaml.constructor.SafeConstructor, _Resolver):
+    """The safe loader with YAML 1.2 scalars and duplicate keys collected in ``duplicates``."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue
+                line = key_node.start_mark.line + 1
+                if first is not None:
+                    self.duplicates.append((str(key), first, line))
+                else:
+                    seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.Node) -> int:
+        value = str(self.construct_scalar(node)).replace("_", "")
+        try:
+            if value[:1] in "+-" and value[1:3] in ("0x", "0o"):
+                sign, value = (-1 if value[0] == "-" else 1), value[1:]
+            else:
+                sign = 1
+            if value.startswith("0x"):
+                return sign * int(value[2:], 16)
+            if value.startswith("0o"):
+                return sign * int(value[2:], 8)
+            return sign * int(value, 10)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a whole number, got {excerpt(value)}",
+                node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+
+_BRACKET_RUN = re.compile(rf"(?:[\[{{][ \t\r\n]*){{{MAX_DEPTH + 1}}}")
+
+
+def _check_shape(text: str, label: str) -> None:
+    """Refuse too deep, too big, too many aliases, before anything recursive runs.
+
+    Only the parser's events are walked: no objects are built.
+    """
+    run = _BRACKET_RUN.search(text)
+    if run is not None:  # the scanner is slow on these: refuse them before it starts
+        line = text.count("\n", 0, run.start()) + 1
+        raise ScenarioError([Problem(label, line, "", f"lists and mappings nested more than "
+                                     f"{MAX_DEPTH} deep")])
+    loader = _Loader(text)
+    depth = aliases = nodes = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise ScenarioError([Problem(label, line, "", f"lists and mappings nested "
+                                                 f"more than {MAX_DEPTH} deep")])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise ScenarioError([Problem(label, None, "", f"more than {MAX_NODES} YAML "
+                                                 "values; a scenario has a few thousand")])
+    finally:
+        loader.dispose()
+    if aliases > MAX_ALIASES:
+        raise ScenarioError([Problem(label, None, "", f"{aliases} YAML aliases; a scenario "
+                                     f"may use at most {MAX_ALIASES}")])
+
+
+def _compose(text: str, label: str) -> tuple[Any, yaml.Node | None]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        try:
+            data = loader.construct_document(node) if node is not None else None
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            # an explicit tag with a value it cannot take (``!!float abc``, a bad timestamp)
+            reason = excerpt(str(exc), 80).strip('"')
+            raise ScenarioError([Problem(label, None, "", f"YAML error: could not read a "
+                                         f"value ({reason})")]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise ScenarioError([
+            Problem(label, second, excerpt(key).strip('"'),
+                    f"duplicate key: already given on line {first}; give each field once")
+            for key, first, second in loader.duplicates])
+    return data, node
+
 
 def _parse_yaml(text: str, label: str) -> tuple[Any, yaml.Node | None]:
     try:
-        aliases = sum(isinstance(event, yaml.AliasEvent)
-                      for event in yaml.parse(text, Loader=yaml.SafeLoader))
-        if aliases > MAX_ALIASES:
-            raise ScenarioError([Problem(label, None, "", f"{aliases} YAML aliases; a scenario "
-                                         f"may use at most {MAX_ALIASES}")])
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_shape(text, label)
+        data, node = _compose(text, label)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -104,9 +295,11 @@ def _parse_yaml(text: str, label: str) -> tuple[Any, yaml.Node | None]:
         if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
             # where the unclosed bracket or block began, not only where parsing gave up
             reason += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+        reason = excerpt(reason, 200).strip('"')
         raise ScenarioError([Problem(label, line, "", f"YAML syntax error: {reason}")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(label, None, "", f"YAML error: {exc}")]) from None
+        reason = excerpt(str(exc), 200).strip('"')
+        raise ScenarioError([Problem(label, None, "", f"YAML error: {reason}")]) from None
     if data is None:
         raise ScenarioError(
             [Problem(label, None, "", "file is empty; expected a scenario mapping")]
@@ -162,10 +355,11 @@ def _line_at(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
 def _field_name(loc: Iterable[Any]) -> str:
     text = ""
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            name = excerpt(str(part)).strip('"')
+            text += f".{name}" if text else name
     return text
 
 
@@ -180,6 +374,7 @@ _EXPECT = {
     "bool_parsing": "expected true or false",
     "bool_type": "expected true or false",
     "string_type": "expected text",
+    "string_unicode": "expected valid Unicode text (a lone surrogate cannot be stored)",
     "list_type": "expected a list",
     "dict_type": "expected a mapping",
     "model_type": "expected a mapping",
@@ -196,7 +391,8 @@ TOP_LEVEL_KEYS: tuple[str, ...] = ("catalogue",)
 def _clean_loc(loc: Iterable[Any]) -> list[Any]:
     """``loc`` without the union branch and validator names pydantic adds: real fields only."""
     return [part for part in loc
-            if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))]
+            if not (isinstance(part, str) and ("[" in part or part.startswith(
+                ("function-", "constrained-"))))]
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -279,10 +475,16 @@ def _message(error: Mapping[str, Any], root: type[BaseModel] | None = None) -> s
         text = f"expected one of {ctx.get('expected')}"
     elif kind in _EXPECT:
         text = _EXPECT[kind].format(**ctx)
+    elif kind in ("finite_number",):
+        text = "expected a finite number"
+    elif kind in ("string_too_long",):
+        text = f"expected text of at most {ctx.get('max_length')} characters"
+    elif kind in ("too_long",):
+        text = f"expected at most {ctx.get('max_length')} item(s)"
     else:
-        text = error["msg"]
-    if kind not in ("missing",) and not isinstance(got, dict | list):
-        text += f", got {json.dumps(got, default=str)}"
+        text = str(error["msg"]).removeprefix("Value error, ")
+    if kind not in ("missing", "string_too_long") and not isinstance(got, dict | list):
+        text += f", got {excerpt(got)}"
     return text
 
 
@@ -351,13 +553,15 @@ def apply_override(raw: dict[str, Any], path: str, value: Any) -> None:
     may be a field the file left at its default; pydantic then checks that the field exists.
     """
     parts = path.split(".")
+    path = excerpt(path, 80).strip('"')
     current: Any = raw
     for depth, part in enumerate(parts[:-1]):
         if isinstance(current, list):
             matches = [item for item in current if _list_key(item) == part]
             if not matches:
                 known = ", ".join(str(_list_key(item)) for item in current)
-                raise OverrideError(f"{path}: no element {part!r} in {'.'.join(parts[:depth])} "
+                where = ".".join(parts[:depth])
+                raise OverrideError(f"{path}: no element {str(part)[:MAX_EXCERPT]!r} in {where} "
                                     f"(known: {known})")
             current = matches[0]
         elif isinstance(current, dict):
@@ -492,6 +696,15 @@ def _outcome_problems(scenario: Scenario, refs: _References) -> None:
             refs.action([*loc, "action"], outcome.action)
         if outcome.kind == "rung" and (not outcome.pairs or outcome.min_rung is None):
             refs.found.append((loc, "a 'rung' outcome needs 'pairs' and 'min_rung'"))
+        if outcome.kind == "arms_growth":
+            military = {a.code: a.capabilities.military for a in scenario.actors}
+            watched = outcome.actors or scenario.actor_codes
+            if all(code in military for code in watched) and not sum(
+                    military[code] for code in watched) > 0:
+                refs.found.append(([*loc, "actors"] if outcome.actors else loc,
+                                   "an 'arms_growth' outcome is growth relative to the "
+                                   "actors' summed capabilities.military, which is 0: give "
+                                   "one of them a military above 0"))
 
 
 def reference_problems(scenario: Scenario) -> Found:
@@ -508,7 +721,13 @@ def reference_problems(scenario: Scenario) -> Found:
 # --------------------------------------------------------------------------- entry points
 
 
+BUILTIN_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+"""What a built-in scenario or catalogue name looks like (it is never a path)."""
+
+
 def _builtin_path(kind: str, name: str) -> Path:
+    if not BUILTIN_NAME.fullmatch(name):
+        raise ValueError(f"not a built-in name: {name!r}")
     return Path(str(files("peninsula").joinpath(kind, f"{name}.yaml")))
 
 
@@ -519,6 +738,16 @@ def builtin_scenarios() -> list[str]:
     ['korea-2024', 'south-asia-2019']
     """
     folder = Path(str(files("peninsula").joinpath(BUILTIN_DIR)))
+    return sorted(path.stem for path in folder.glob("*.yaml"))
+
+
+def builtin_catalogues() -> list[str]:
+    """Names of the action catalogues shipped with the package.
+
+    >>> builtin_catalogues()
+    ['standard']
+    """
+    folder = Path(str(files("peninsula").joinpath(CATALOGUE_DIR)))
     return sorted(path.stem for path in folder.glob("*.yaml"))
 
 
@@ -585,11 +814,17 @@ def _merge_catalogue(
     if name is None:
         origins.actions = [(label, own_node, [i]) for i in range(len(own))]
         return []
-    path = _builtin_path(CATALOGUE_DIR, str(name))
-    if not path.exists():
-        line_node = _node_at(node, ["catalogue"])
-        line = line_node.start_mark.line + 1 if line_node is not None else None
-        return [Problem(label, line, "catalogue", f"unknown catalogue {name!r}")]
+    line_node = _node_at(node, ["catalogue"])
+    line = line_node.start_mark.line + 1 if line_node is not None else None
+    if not isinstance(name, str) or not BUILTIN_NAME.fullmatch(name):
+        return [Problem(label, line, "catalogue",
+                        f"expected the name of a built-in catalogue (lower case letters, digits, "
+                        f"'_' and '-', not a path; one of {builtin_catalogues()}), got "
+                        f"{excerpt(name)}")]
+    path = _builtin_path(CATALOGUE_DIR, name)
+    if not path.is_file():
+        return [Problem(label, line, "catalogue", f"unknown catalogue {excerpt(name)}; expected "
+                                                  f"one of {builtin_catalogues()}")]
     cat_data, cat_node = _parse_yaml(_read_text(path), path.name)
     base = cat_data.get("actions") or []
     base_node = _node_at(cat_node, ["actions"])
@@ -644,7 +879,9 @@ def load_scenario(name_or_path: str | Path) -> LoadedScenario:
             except OverrideError as exc:
                 line_node = _node_at(node, ["overrides", dotted])
                 line = line_node.start_mark.line + 1 if line_node is not None else None
-                problems.append(Problem(label, line, f"overrides.{dotted}", str(exc.args[0])))
+                field = excerpt(str(dotted), 200).strip('"')
+                problems.append(Problem(label, line, f"overrides.{field}",
+                                        str(exc.args[0])))
         if problems:
             raise ScenarioError(problems)
     raw = copy.deepcopy(data)
@@ -672,7 +909,23 @@ def load_scenario(name_or_path: str | Path) -> LoadedScenario:
                 for p in exc.problems
                 if p.message not in inherited
             )
+    if not problems and (scenario.uncertainties or scenario.levers):
+        problems.extend(_exploration_check(loaded, node))
     if problems:
         # drop exact repeats only: one field may have several distinct problems
         raise ScenarioError(list(dict.fromkeys(problems)))
     return loaded
+
+
+def _exploration_check(loaded: LoadedScenario, node: yaml.Node | None) -> list[Problem]:
+    """The scenario's uncertainties and levers checked against it, as ``explore`` uses them.
+
+    Unknown paths, duplicate or reserved ids, ranges a field does not allow.
+    """
+    from peninsula.scenario.exploration import _spec_from, exploration_problems
+
+    try:
+        spec = _spec_from(loaded.raw, loaded.label, node, [])
+    except ScenarioError as exc:
+        return list(exc.problems)
+    return exploration_problems(loaded, spec, loaded.label, node)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from peninsula.scenario.uncertainty import Lever, Uncertainty
+from peninsula.scenario.uncertainty import Lever, Uncertainty, check_text
 
 OBJECTIVES: tuple[str, ...] = (
     "security",
@@ -27,26 +27,51 @@ OBJECTIVES: tuple[str, ...] = (
 ActorCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="CAMEO / ISO-3 actor code")]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+MAX_CAPABILITY = 100.0
+"""Largest capability (military, nuclear, economic) a scenario may state: the scales are
+normalised to USA military = 1."""
+MAX_WEIGHT = 100.0
+"""Largest weight, cost or coefficient a scenario may state (the shipped ones are below 10)."""
+MAX_SHIFT = 100.0
+"""Largest absolute change an action may make to arms or nuclear levels, or value it gives."""
+MAX_COUNT = 1_000_000
+"""Largest ``min_count`` of an outcome."""
+MAX_NAME = 64
+"""Longest scenario ``name`` (it names output folders)."""
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+Capability = Annotated[float, Field(ge=0.0, le=MAX_CAPABILITY)]
+Shift = Annotated[float, Field(ge=-MAX_SHIFT, le=MAX_SHIFT)]
+Relation = Annotated[float, Field(ge=-10.0, le=10.0)]
 Rung = Annotated[int, Field(ge=0, le=9)]
 
 
 class Strict(BaseModel):
-    """Base for every schema: unknown fields are errors, values are checked on assignment."""
+    """Base for every schema: unknown fields are errors, values are checked on assignment.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Every number must be finite (no ``.nan`` or ``.inf``) and every text valid Unicode without
+    control characters other than tab and newline.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: object) -> object:
+        check_text(value)
+        return value
 
 
 class Capabilities(Strict):
     """What an actor can bring to bear, on normalised scales (USA military = 1)."""
 
-    military: NonNegative = Field(
+    military: Capability = Field(
         description="Starting conventional arms level (USA = 1); arms then follow Richardson "
         "dynamics and action effects.")
-    nuclear: NonNegative = Field(
+    nuclear: Capability = Field(
         0.0, description="Starting nuclear capability, on the same scale; 0 means none.")
-    economic: NonNegative = Field(
+    economic: Capability = Field(
         0.0, description="Economic weight, on a normalised scale; descriptive, the engine does "
         "not read it.")
     second_strike: Probability = Field(
@@ -82,21 +107,21 @@ class Actor(Strict):
 
     code: ActorCode = Field(
         description="Three-letter CAMEO / ISO-3 code (e.g. PRK); the actor's id everywhere.")
-    name: str = Field(description="Display name.")
+    name: str = Field(max_length=200, description="Display name.")
     capabilities: Capabilities = Field(description="What the actor can bring to bear.")
     objectives: Objectives = Field(
         Objectives(), description="How much the actor weighs each objective.")
     risk_attitude: Probability = Field(
         0.0, description="Risk acceptance: discounts the escalation cost by (1 - risk_attitude).")
-    rationality: Annotated[float, Field(gt=0.0)] = Field(
+    rationality: Annotated[float, Field(gt=0.0, le=MAX_WEIGHT)] = Field(
         1.0, description="Precision of the logit choice: higher picks the best option more "
         "often, lower chooses more at random.")
-    arms_reactivity: NonNegative = Field(
+    arms_reactivity: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         0.0, description="Richardson reactivity: arms growth per unit of threat perceived from "
         "hostile actors' strength.")
-    arms_fatigue: NonNegative = Field(
+    arms_fatigue: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         0.0, description="Richardson fatigue: arms decline in proportion to their level.")
-    arms_grievance: float = Field(
+    arms_grievance: Annotated[float, Field(ge=-10.0, le=10.0)] = Field(
         0.0, description="Richardson grievance: a standing drive to arm (negative: to disarm).")
     rationale: dict[str, str] = Field(
         {}, description="Why the values were chosen: field path (e.g. capabilities.nuclear) to "
@@ -112,7 +137,7 @@ class Dyad(Strict):
 
     source: ActorCode = Field(description="Actor code of the side the directed values belong to.")
     target: ActorCode = Field(description="Actor code of the other side.")
-    relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = Field(
+    relation: Relation | None = Field(
         None, description="Starting relation on the Goldstein scale (-10 hostile to +10 "
         "friendly), shared by both sides; unset: 0 unless the reverse dyad gives it.")
     commitment: Probability = Field(
@@ -133,8 +158,8 @@ class Dyad(Strict):
 class ActorDelta(Strict):
     """A change applied to the acting side, the target side, or both."""
 
-    source: float = Field(0.0, description="Change to the acting side.")
-    target: float = Field(0.0, description="Change to the target side.")
+    source: Shift = Field(0.0, description="Change to the acting side.")
+    target: Shift = Field(0.0, description="Change to the target side.")
 
 
 class Preconditions(Strict):
@@ -146,16 +171,16 @@ class Preconditions(Strict):
         None, description="The action may be taken only toward these actors (unset: any).")
     blocked_by_hostile_designation: bool = Field(
         False, description="Not allowed toward a target the source designates hostile.")
-    min_relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = Field(
+    min_relation: Relation | None = Field(
         None, description="Lowest relation at which the action is allowed.")
-    max_relation: Annotated[float, Field(ge=-10.0, le=10.0)] | None = Field(
+    max_relation: Relation | None = Field(
         None, description="Highest relation at which the action is allowed.")
     min_rung: Rung | None = Field(
         None, description="The dyad must already be at this escalation rung or above.")
     ladder: bool = Field(
         True, description="Subject to the escalation ladder: the action's rung may be at most "
         "dynamics.max_rung_step above the dyad's rung (or up to dynamics.free_rung).")
-    min_nuclear: NonNegative | None = Field(
+    min_nuclear: Capability | None = Field(
         None, description="The source needs at least this nuclear capability.")
     min_commitment_from_target: Probability | None = Field(
         None, description="The target's commitment to the source must be at least this.")
@@ -187,13 +212,13 @@ class Effects(Strict):
     nuclear: ActorDelta = Field(
         ActorDelta(), description="Change to the nuclear capability of the source and of the "
         "target.")
-    commitment: float = Field(
+    commitment: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         0.0, description="Added to both sides' commitment to each other (clipped to 0..1).")
-    dependence: float = Field(
+    dependence: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         0.0, description="Added to both sides' dependence on each other (clipped to 0..1).")
     technology_transfer: Probability = Field(
         0.0, description="Share of the nuclear gap between the two that the side behind closes.")
-    deescalate_target: NonNegative = Field(
+    deescalate_target: Annotated[float, Field(ge=0.0, le=9.0)] = Field(
         0.0, description="Extra rung decay, next month, of every dyad of the target "
         "(mediation).")
     request_support: bool = Field(
@@ -223,7 +248,7 @@ class Action(Strict):
         "read it.")
     military_cooperation: bool = Field(
         False, description="Needs military ties between the two (see dyads' military_ties).")
-    value: dict[str, float] = Field(
+    value: dict[str, Shift] = Field(
         {}, description="Direct payoff per use to each objective (objective name to value), "
         "weighted by the actor's objectives.")
     cost: NonNegative = Field(0.0, description="Cost per use, weighted by the economy objective.")
@@ -263,7 +288,7 @@ class Unlock(Strict):
     action: Identifier = Field(description="Id of the action that is locked until the event.")
     source: ActorCode = Field(description="Actor that may take it once unlocked.")
     target: ActorCode = Field(description="Actor it may be taken toward once unlocked.")
-    salience: float = Field(
+    salience: Shift = Field(
         0.0, description="Utility added to the option once the event has happened.")
 
 
@@ -316,7 +341,7 @@ class Outcome(Strict):
         None, description="Acting sides counted (kind action; unset: any).")
     targets: list[ActorCode] | None = Field(
         None, description="Target sides counted (kind action; unset: any).")
-    min_count: Annotated[int, Field(ge=1)] = Field(
+    min_count: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         1, description="Occurrences needed (kind action).")
     pairs: list[tuple[ActorCode, ActorCode]] | None = Field(
         None, description="Pairs watched, either order (kind rung; required).")
@@ -335,14 +360,14 @@ class Dynamics(Strict):
         "values.")
     relation_reversion: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
         0.0, description="Monthly pull of the relation back toward its starting value.")
-    rung_decay: NonNegative = Field(
+    rung_decay: Annotated[float, Field(ge=0.0, le=9.0)] = Field(
         0.5, description="Rungs a dyad's escalation falls per month without new acts.")
     max_rung_step: Annotated[int, Field(ge=1, le=9)] = Field(
         2, description="Most rungs an action may climb above the dyad's rung (ladder "
         "precondition).")
     free_rung: Rung = Field(
         4, description="Actions up to this rung are allowed from any rung.")
-    hostility_bias: NonNegative = Field(
+    hostility_bias: Annotated[float, Field(ge=0.0, le=20.0)] = Field(
         3.0, description="How far a hostile designation lowers the perceived relation.")
     affinity: NonNegative = Field(
         1.0, description="Weight of acting in line with the relation (cooperate with friends, "
@@ -363,7 +388,7 @@ class Dynamics(Strict):
     deterrence_weight: NonNegative = Field(
         1.0, description="How much the target side's nuclear deterrent raises the escalation "
         "cost.")
-    arms_rate: NonNegative = Field(
+    arms_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.05, description="Step size of the monthly Richardson arms update.")
     credibility_weight: NonNegative = Field(
         1.0, description="Weight of answering allies' requests and defending allies.")
@@ -377,15 +402,17 @@ class Shocks(Strict):
     enabled: bool = Field(True, description="False: no shocks.")
     probability: Probability = Field(
         0.02, description="Chance per pair and month that the relation jumps.")
-    magnitude: NonNegative = Field(
+    magnitude: Annotated[float, Field(ge=0.0, le=20.0)] = Field(
         1.5, description="Size of the jump, up or down with equal chance (Goldstein points).")
 
 
 class Scenario(Strict):
     """A complete scenario: the system, its dynamics and what to measure."""
 
-    name: Identifier | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")] = Field(
-        description="Short name: lower case, digits, '_' and '-', starting with a letter.")
+    name: (Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_NAME)]
+           | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=MAX_NAME)]) = Field(
+        description="Short name: lower case, digits, '_' and '-', starting with a letter; at "
+        "most 64 characters.")
     title: str = Field(description="One-line title.")
     description: str = Field("", description="A paragraph on what the scenario is about.")
     provenance: str | None = Field(

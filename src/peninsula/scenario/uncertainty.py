@@ -12,7 +12,7 @@ import itertools
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 OverridePath = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_>]*(\.[A-Za-z0-9_>]+)+$",
@@ -22,10 +22,49 @@ OverrideValue = bool | int | float | str | list[str] | None
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular", "normal", "integer")
 """Distributions an uncertainty may follow; every one is bounded by ``low`` and ``high``."""
 
+MAX_MAGNITUDE = 1e6
+"""Largest absolute number an uncertainty's range (low, high, mode, mean, sd) may use."""
+
+Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+
+
+def _bad_character(text: str) -> str | None:
+    for char in text:
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"a lone surrogate (U+{code:04X}); expected valid Unicode text"
+        if (code < 0x20 and char not in "\t\n\r") or 0x7F <= code < 0xA0:
+            return f"a control character (U+{code:04X}); expected printable text"
+    return None
+
+
+def check_text(value: Any, depth: int = 0) -> None:
+    """Raise ``ValueError`` if ``value`` holds text that cannot be stored or shown.
+
+    Text (also in a list or mapping) must be valid Unicode (a lone surrogate cannot be written
+    as UTF-8) without control characters other than tab and newline.
+    """
+    if isinstance(value, str):
+        why = _bad_character(value)
+        if why is not None:
+            raise ValueError(f"text contains {why}")
+    elif depth < 4 and isinstance(value, list | tuple):
+        for item in value:
+            check_text(item, depth + 1)
+    elif depth < 4 and isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, depth + 1)
+            check_text(item, depth + 1)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: object) -> object:
+        check_text(value)
+        return value
 
 
 def column_name(path: str) -> str:
@@ -47,12 +86,12 @@ class Uncertainty(_Strict):
 
     path: OverridePath
     id: Identifier | None = None
-    low: float
-    high: float
+    low: Bounded
+    high: Bounded
     distribution: Literal["uniform", "loguniform", "triangular", "normal", "integer"] = "uniform"
-    mode: float | None = None
-    mean: float | None = None
-    sd: Annotated[float, Field(gt=0.0)] | None = None
+    mode: Bounded | None = None
+    mean: Bounded | None = None
+    sd: Annotated[float, Field(gt=0.0, le=MAX_MAGNITUDE)] | None = None
     rationale: Annotated[str, Field(min_length=1)]
 
     @model_validator(mode="after")

@@ -64,6 +64,18 @@ class StoreMismatchError(StoreError):
     """The store holds a different run than the one asked for."""
 
 
+class StoreDamagedError(StoreError):
+    """The store's file is truncated, overwritten or not a DuckDB file."""
+
+
+def damaged_store(path: Path, exc: BaseException) -> StoreDamagedError:
+    """The one-line error for a damaged chunk store: its chunks cannot be recovered."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return StoreDamagedError(f"{path.name} is damaged ({first}) in {path.parent}; its chunks "
+                             f"cannot be recovered: delete it to start over")
+
+
 class StoreExistsError(StoreError):
     """The store already holds finished chunks and ``resume`` was not asked for."""
 
@@ -184,6 +196,17 @@ class ChunkStore:
 
     def open(self) -> ChunkStore:
         """Take the lock, open the file, create or check the identity."""
+        try:
+            return self._open()
+        except StoreError:
+            raise
+        except (duckdb.Error, ValueError, TypeError) as exc:
+            self.close()
+            if query_interrupted(exc):
+                raise KeyboardInterrupt from None
+            raise damaged_store(self.path, exc) from None
+
+    def _open(self) -> ChunkStore:
         if self.read_only:
             if not self.path.exists():
                 raise StoreError(f"no chunk store at {self.path}")
@@ -228,7 +251,12 @@ class ChunkStore:
                 who = f"process {pid.group(1)}" if pid else "another process"
                 raise StoreLockedError(
                     f"{self.path} is in use by {who}; wait for that run to finish") from None
-            raise StoreError(f"cannot open {self.path}: {text.splitlines()[0]}") from None
+            if any(w in text.lower() for w in ("permission denied", "read-only", "no space",
+                                               "cannot open file")):
+                raise StoreError(f"cannot open {self.path}: {text.splitlines()[0]}") from None
+            raise damaged_store(self.path, exc) from None
+        except duckdb.Error as exc:
+            raise damaged_store(self.path, exc) from None
         except OSError as exc:
             if exc.errno in (errno.EACCES, errno.EROFS):
                 raise StoreError(f"cannot open {self.path}: {exc.strerror}") from None
@@ -272,7 +300,12 @@ class ChunkStore:
 
     def done(self) -> set[int]:
         """Ids of the finished chunks."""
-        rows = self._connection().execute("SELECT chunk FROM chunks_done").fetchall()
+        try:
+            rows = self._connection().execute("SELECT chunk FROM chunks_done").fetchall()
+        except duckdb.Error as exc:
+            if query_interrupted(exc):
+                raise KeyboardInterrupt from None
+            raise damaged_store(self.path, exc) from None
         return {int(r[0]) for r in rows}
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
@@ -313,6 +346,11 @@ class ChunkStore:
         except BaseException as exc:
             if query_interrupted(exc):
                 raise KeyboardInterrupt from None
+            if isinstance(exc, duckdb.IOException | OSError):
+                reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+                raise StoreError(f"cannot write chunk {chunk_id} to {self.path} ({reason}); the "
+                                 f"{len(self.done())} chunks stored before it are kept: free "
+                                 "space and run the same command with --resume") from None
             raise
         self._tables.update(created)
 
@@ -356,5 +394,7 @@ class ChunkStore:
         except (duckdb.Error, RuntimeError) as exc:
             if query_interrupted(exc):
                 raise KeyboardInterrupt from None
+            if isinstance(exc, duckdb.Error):
+                raise damaged_store(self.path, exc) from None
             raise
         return {k: np.asarray(v) for k, v in data.items()}

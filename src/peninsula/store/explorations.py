@@ -31,6 +31,7 @@ of an exploration starts from.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -92,8 +93,61 @@ IDENTITY = ("scenario", "scenario_sha256", "exploration_sha256", "seed", "sample
 """Header fields that must match for an interrupted exploration to be resumed."""
 
 
-class ExplorationLocked(RuntimeError):
+class ResultsError(UserError):
+    """Stored results cannot be read or do not allow the requested analysis."""
+
+
+class ExplorationLocked(ResultsError):
     """Another process is writing to the exploration file."""
+
+
+class ExplorationDamaged(ResultsError):
+    """An exploration file cannot be read: truncated, overwritten or not a DuckDB file."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or _first_line(exc)
+
+
+def damaged(path: Path, exc: BaseException, *, resume: bool = False) -> ExplorationDamaged:
+    """The one-line error for a damaged exploration file, saying what can be recovered."""
+    what = ("nothing in it can be resumed: delete it and run the exploration again" if resume
+            else "its results cannot be recovered: run the exploration again")
+    return ExplorationDamaged(f"{path.name} is damaged ({_first_line(exc)}) in {path.parent}; "
+                              f"{what}")
+
+
+def _is_lock(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def discard_if_empty(path: Path) -> None:
+    """Delete an exploration file (and its WAL) that holds no experiment, or is unreadable.
+
+    Called when a new exploration fails: a file that holds nothing must not block a rerun.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        con = duckdb.connect(str(path))
+        try:
+            rows = con.execute("SELECT count(*) FROM experiments").fetchone()[0]
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        if _is_lock(exc):
+            return
+        rows = 0
+    if rows == 0:
+        for stale in (path, path.with_name(path.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -103,7 +157,7 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
         if "lock" in str(exc).lower():
             raise ExplorationLocked(f"{path} is being written by another process; wait for it "
                                     "or choose another --out folder") from None
-        raise
+        raise damaged(path, exc, resume=True) from None
 
 
 def finished_samples(path: Path, header: Mapping[str, Any]) -> set[int]:
@@ -113,18 +167,25 @@ def finished_samples(path: Path, header: Mapping[str, Any]) -> set[int]:
     """
     con = _connect(path)
     try:
-        status, stored = con.execute("SELECT status, metadata FROM exploration").fetchone()
+        row = con.execute("SELECT status, metadata FROM exploration").fetchone()
+        if row is None:
+            raise ValueError("no header row")
+        status, stored = row
         meta = json.loads(stored)
-        different = [f for f in IDENTITY if meta.get(f) != header.get(f)]
-        if different:
-            raise ValueError(f"{path} holds another exploration (different {', '.join(different)})"
-                             "; resume only with the same scenario, seed, sampler and sizes")
-        if status == "complete":
-            raise ValueError(f"{path} is already complete; nothing to resume")
-        return {int(row[0]) for row in
+        done = {int(r[0]) for r in
                 con.execute("SELECT DISTINCT sample FROM experiments").fetchall()}
+    except (duckdb.Error, ValueError, TypeError) as exc:
+        raise damaged(path, exc, resume=True) from None
     finally:
         con.close()
+    different = [f for f in IDENTITY if meta.get(f) != header.get(f)]
+    if different:
+        raise ResultsError(f"{path} holds another exploration (different "
+                           f"{', '.join(different)}); resume only with the same scenario, seed, "
+                           "sampler and sizes")
+    if status == "complete":
+        raise ResultsError(f"{path} is already complete; nothing to resume")
+    return done
 
 
 class ExplorationWriter:
@@ -151,11 +212,20 @@ class ExplorationWriter:
         if path.exists():
             raise FileExistsError(f"{path} already exists; choose another output folder, or "
                                   "add --resume to finish an interrupted exploration")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(path)
-        with transaction(self.con) as con:
-            self._create(con, header, uncertainties, integer_columns, levers, policies, actors,
-                         outcomes)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = _connect(path)
+            with transaction(self.con) as con:
+                self._create(con, header, uncertainties, integer_columns, levers, policies,
+                             actors, outcomes)
+        except (duckdb.Error, OSError, UserError) as exc:
+            if isinstance(exc, UserError):
+                raise
+            if hasattr(self, "con"):
+                with contextlib.suppress(duckdb.Error):
+                    self.con.close()
+            raise ResultsError(f"cannot write {path} ({_reason(exc)}); nothing was "
+                               "written") from None
 
     def _create(self, con: duckdb.DuckDBPyConnection, header: Mapping[str, Any],
                 uncertainties: Sequence[Mapping[str, Any]], integer_columns: Sequence[str],
@@ -198,16 +268,28 @@ class ExplorationWriter:
     def append(self, experiments: Mapping[str, np.ndarray], outcomes: Mapping[str, np.ndarray],
                paths: Mapping[str, np.ndarray], dyads: Mapping[str, np.ndarray]) -> None:
         """Append one batch of experiments (plain column arrays) in one transaction."""
-        with transaction(self.con) as con:
-            _insert(con, "experiments", experiments)
-            _insert(con, "outcomes", outcomes)
-            _insert(con, "paths", paths)
-            _insert(con, "dyads", dyads)
+        try:
+            with transaction(self.con) as con:
+                _insert(con, "experiments", experiments)
+                _insert(con, "outcomes", outcomes)
+                _insert(con, "paths", paths)
+                _insert(con, "dyads", dyads)
+        except (duckdb.Error, OSError) as exc:
+            if isinstance(exc, duckdb.InterruptException):
+                raise KeyboardInterrupt from None
+            raise ResultsError(f"cannot write to {self.path} ({_reason(exc)}); the batches "
+                               "written before are kept: free space and run the same command "
+                               "with --resume") from None
 
     def finish(self, elapsed_seconds: float) -> None:
         """Mark the exploration complete."""
-        self.con.execute("UPDATE exploration SET status = 'complete', elapsed_seconds = ?",
-                         [float(elapsed_seconds)])
+        try:
+            self.con.execute("UPDATE exploration SET status = 'complete', elapsed_seconds = ?",
+                             [float(elapsed_seconds)])
+        except (duckdb.Error, OSError) as exc:
+            raise ResultsError(f"cannot write to {self.path} ({_reason(exc)}); every batch is "
+                               "kept: free space and run the same command with --resume"
+                               ) from None
 
     def close(self) -> None:
         """Close the file."""
@@ -221,10 +303,6 @@ class ExplorationWriter:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-class ResultsError(UserError):
-    """Stored results cannot be read or do not allow the requested analysis."""
 
 
 @dataclass(frozen=True)
@@ -341,13 +419,22 @@ def open_results(results: str | Path) -> ExplorationResults:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise ResultsError(f"{path}: not a readable DuckDB file ({exc})") from None
+        if _is_lock(exc):
+            raise ResultsError(f"{path} is being written by another process; wait for it to "
+                               "finish") from None
+        raise damaged(path, exc) from None
     try:
         return _read(con, path)
     except duckdb.CatalogException as exc:
-        raise ResultsError(f"{path}: not an exploration results file ({exc})") from None
+        raise ResultsError(f"{path}: not an exploration results file "
+                           f"({_first_line(exc)})") from None
+    except (duckdb.Error, ValueError, TypeError, KeyError, IndexError) as exc:
+        if isinstance(exc, UserError):
+            raise
+        raise damaged(path, exc) from None
     finally:
-        con.close()
+        with contextlib.suppress(duckdb.Error):
+            con.close()
 
 
 def _read(con: duckdb.DuckDBPyConnection, path: Path) -> ExplorationResults:

@@ -7,6 +7,7 @@ all: each is written under a temporary name and renamed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,16 @@ def results_file(results: str | Path) -> Path:
     return path
 
 
+def _check_out(out: Path) -> None:
+    for parent in [out, *out.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ExportError(f"{parent} is a file, not a folder: choose another --out")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ExportError(f"{parent} is not writable: choose another --out")
+            return
+
+
 def _relations(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
@@ -59,19 +70,19 @@ def export_results(results: str | Path, out_dir: str | Path, fmt: str = "csv"
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     path = results_file(results)
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} is a file, not a folder")
+    _check_out(out)
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         raise ExportError(f"{path}: not a readable DuckDB file "
                           f"({str(exc).splitlines()[0]})") from None
+    written: list[ExportedTable] = []
+    partial = out
     try:
         names = _relations(con)
         if not names:
             raise ExportError(f"{path}: holds no tables")
         out.mkdir(parents=True, exist_ok=True)
-        written = []
         option = "(FORMAT parquet)" if fmt == "parquet" else "(FORMAT csv, HEADER true)"
         for name in names:
             target = out / f"{name}.{fmt}"
@@ -82,6 +93,27 @@ def export_results(results: str | Path, out_dir: str | Path, fmt: str = "csv"
             rows = con.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
             written.append(ExportedTable(name, target, int(rows)))
         return written
+    except KeyboardInterrupt:
+        if partial != out:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        raise
+    except (duckdb.Error, OSError) as exc:
+        if isinstance(exc, duckdb.InterruptException):
+            if partial != out:
+                with contextlib.suppress(OSError):
+                    partial.unlink(missing_ok=True)
+            raise KeyboardInterrupt from None
+        if partial != out:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or (str(exc).strip().splitlines() or [""])[0]
+        kept = (f"the {len(written)} files written before are kept in {out}" if written
+                else "no file was written")
+        if isinstance(exc, duckdb.Error) and (str(path) in str(exc)
+                                              or not isinstance(exc, duckdb.IOException)):
+            raise ExportError(f"{path} is damaged ({reason}); {kept}") from None
+        raise ExportError(f"cannot write in {out} ({reason}); {kept}") from None
     finally:
         con.close()
 

@@ -9,10 +9,11 @@ and the ``simulated_events`` view gives them the columns of the real-event table
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -128,39 +129,95 @@ class RunFolderError(UserError):
     """A run's results cannot be written where asked."""
 
 
-def check_run_folder(folder: Path, *, overwrite: bool = False) -> None:
-    """Refuse, before anything is simulated, a folder that cannot take a run's results."""
+LOCK_FILE = ".peninsula-run.lock"
+"""The lock file a run holds in its output folder while it runs."""
+
+
+def check_output_folder(folder: Path) -> None:
+    """Refuse a folder that is a file, lies below a file, or cannot be written."""
     folder = Path(folder)
     for parent in [folder, *folder.parents]:
         if parent.exists():
             if not parent.is_dir():
                 raise RunFolderError(f"{parent} is a file, not a folder: choose another output "
                                      "folder")
-            if not os.access(parent, os.W_OK):
+            if not os.access(parent, os.W_OK | os.X_OK):
                 raise RunFolderError(f"{parent} is not writable: choose another output folder")
             break
+
+
+def check_run_folder(folder: Path, *, overwrite: bool = False) -> None:
+    """Refuse, before anything is simulated, a folder that cannot take a run's results."""
+    folder = Path(folder)
+    check_output_folder(folder)
     if (folder / RESULTS_FILE).exists() and not overwrite:
         raise RunFolderError(f"{folder / RESULTS_FILE} already exists: choose another output "
                              "folder, or overwrite it explicitly")
+
+
+@contextlib.contextmanager
+def reserve_run_folder(folder: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Check ``folder`` and hold its lock file while the ``with`` block runs.
+
+    A second run into the same folder is refused at once (the lock names the process holding
+    it; a lock left by a dead process is taken over). A folder created here and left empty is
+    removed on exit.
+    """
+    from peninsula.store.chunks import StoreLockedError, _LockFile
+
+    folder = Path(folder)
+    check_run_folder(folder, overwrite=overwrite)
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunFolderError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    lock = _LockFile(folder / LOCK_FILE)
+    try:
+        try:
+            lock.acquire(folder)
+        except StoreLockedError as exc:
+            raise RunFolderError(str(exc)) from None
+        except OSError as exc:
+            raise RunFolderError(f"cannot write in {folder}: {exc.strerror or exc}") from None
+        check_run_folder(folder, overwrite=overwrite)  # another run may have just finished
+        yield folder
+    finally:
+        lock.release()
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
 
 
 def save_run_folder(folder: Path, metadata: dict, model: CompiledScenario,
                     result: SimulationResult, summarise: Callable[[str], dict]) -> str:
     """Write ``results.duckdb`` and ``summary.json`` into ``folder``, each atomically.
 
-    ``summarise(run_id)`` builds the JSON summary once the run id is known. A file already in
-    the folder is replaced only when the new one is complete. Returns the run id.
+    ``summarise(run_id)`` builds the JSON summary once the run id is known. Both files are
+    written under temporary names first and then renamed, so a failure (a full disk) leaves the
+    folder as it was: :class:`RunFolderError` says so. Returns the run id.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     partial = folder / (RESULTS_FILE + ".partial")
-    for stale in (partial, partial.with_name(partial.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    run_id = write_run(partial, metadata, model, result)
-    os.replace(partial, folder / RESULTS_FILE)
-    text = json.dumps(summarise(run_id), indent=2, allow_nan=False)
     tmp = folder / (SUMMARY_FILE + ".partial")
-    tmp.write_text(text)
+    leftovers = (partial, partial.with_name(partial.name + ".wal"), tmp)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in leftovers:
+            stale.unlink(missing_ok=True)
+        run_id = write_run(partial, metadata, model, result)
+        text = json.dumps(summarise(run_id), indent=2, allow_nan=False)
+        tmp.write_text(text)
+    except (OSError, duckdb.Error) as exc:
+        for stale in leftovers:
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+        kept = ("the results already there are kept" if (folder / RESULTS_FILE).exists()
+                else "nothing was written")
+        raise RunFolderError(f"cannot write the results in {folder} ({reason}); {kept}"
+                             ) from None
+    os.replace(partial, folder / RESULTS_FILE)
     os.replace(tmp, folder / SUMMARY_FILE)
     return run_id
 
