@@ -42,6 +42,8 @@ from peninsula.experiments.runs import (
     prepare,
 )
 from peninsula.experiments.runs import run_scenario as _run_scenario
+from peninsula.report.html import render_run_report, run_network
+from peninsula.report.html import write_report as write_html
 from peninsula.scenario.cameo import plover_type_for
 from peninsula.scenario.loading import LoadedScenario, load_scenario
 from peninsula.scenario.model import month_label
@@ -209,6 +211,16 @@ class RunResult:
     def to_dict(self, run_id: str = "") -> dict[str, Any]:
         """The JSON summary (what ``summary.json`` holds)."""
         return run_summary(self.run, run_id, execution=self.execution)
+
+    def write_report(self, path: str | Path) -> Path:
+        """Write a self-contained HTML report of the run (needs the ``report`` extra)."""
+        model, res = self.run.model, self.run.result
+        network = run_network(model.actors, model.relation, model.commitment,
+                              res.final_relation.mean(axis=0),
+                              res.final_commitment.mean(axis=0))
+        html = render_run_report(self.to_dict(), quarter_rung=res.quarter_rung,
+                                 network=network, start_month=self.start)
+        return write_html(html, path)
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write ``results.duckdb`` and ``summary.json`` (what ``peninsula run`` writes)."""

@@ -145,7 +145,7 @@ def run(
     except UserError as exc:
         raise user_error(exc) from None
     if report:
-        _write_run_report(result, folder / "report.html")
+        result.write_report(folder / "report.html")
     print_run(result)
     say(f"Simulated in {result.metadata.elapsed_seconds:.1f} s; scenario sha256 "
         f"{result.metadata.scenario_sha256[:12]}; results in {folder}/ "
@@ -158,17 +158,6 @@ def _check_report_extra() -> None:
         import plotly  # noqa: F401
     except ImportError as exc:
         raise missing_extra("report", "--report", exc) from None
-
-
-def _write_run_report(result: RunResult, path: Path) -> None:
-    from peninsula.report.html import render_run_report, run_network, write_report
-
-    model, res = result.run.model, result.run.result
-    network = run_network(model.actors, model.relation, model.commitment,
-                          res.final_relation.mean(axis=0), res.final_commitment.mean(axis=0))
-    html = render_run_report(result.to_dict(), quarter_rung=res.quarter_rung, network=network,
-                             start_month=model.scenario.start)
-    write_report(html, path)
 
 
 def validate(file: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from peninsula.scenario.uncertainty import Lever, Uncertainty, check_text
+from peninsula.scenario.uncertainty import Lever, Strict, Uncertainty
 
 OBJECTIVES: tuple[str, ...] = (
     "security",
@@ -45,22 +45,6 @@ Capability = Annotated[float, Field(ge=0.0, le=MAX_CAPABILITY)]
 Shift = Annotated[float, Field(ge=-MAX_SHIFT, le=MAX_SHIFT)]
 Relation = Annotated[float, Field(ge=-10.0, le=10.0)]
 Rung = Annotated[int, Field(ge=0, le=9)]
-
-
-class Strict(BaseModel):
-    """Base for every schema: unknown fields are errors, values are checked on assignment.
-
-    Every number must be finite (no ``.nan`` or ``.inf``) and every text valid Unicode without
-    control characters other than tab and newline.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _clean_text(cls, value: object) -> object:
-        check_text(value)
-        return value
 
 
 class Capabilities(Strict):

@@ -57,7 +57,13 @@ def check_text(value: Any, depth: int = 0) -> None:
             check_text(item, depth + 1)
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Base for every scenario schema: unknown fields are errors, values are checked.
+
+    Every number must be finite (no ``.nan`` or ``.inf``) and every text valid Unicode without
+    control characters other than tab and newline.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @field_validator("*", mode="after")
@@ -75,7 +81,7 @@ def column_name(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
 
 
-class Uncertainty(_Strict):
+class Uncertainty(Strict):
     """A scenario parameter whose value is not known: a bounded range or distribution.
 
     ``uniform`` (default) and ``loguniform`` spread over ``[low, high]``; ``triangular`` peaks at
@@ -124,7 +130,7 @@ class Uncertainty(_Strict):
         return float(round(mid)) if self.distribution == "integer" else mid
 
 
-class LeverOption(_Strict):
+class LeverOption(Strict):
     """One policy option: a set of overrides applied to the scenario."""
 
     id: Identifier
@@ -133,7 +139,7 @@ class LeverOption(_Strict):
     rationale: str | None = None
 
 
-class Lever(_Strict):
+class Lever(Strict):
     """A policy choice of a focal actor among named options."""
 
     id: Identifier
@@ -156,7 +162,7 @@ class Lever(_Strict):
         return [option.id for option in self.options]
 
 
-class ExplorationSpec(_Strict):
+class ExplorationSpec(Strict):
     """The uncertainties and levers of a scenario."""
 
     uncertainties: list[Uncertainty] = []
