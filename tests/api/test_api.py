@@ -38,7 +38,7 @@ def test_public_names_are_exported():
 def test_summary_is_a_named_table_equal_to_the_engine(small_run, korea):
     summary = small_run.summary()
     assert list(summary.columns) == ["outcome", "label", "kind", "probability", "mean", "low",
-                                     "high", "median_first_month"]
+                                     "high", "median_first_month", "p05", "median", "p95"]
     assert list(summary.outcome) == [o.id for o in korea.scenario.outcomes]
     direct = run_scenario(korea, futures=300, months=12, seed=7)
     out = direct.model.outcomes
@@ -49,6 +49,9 @@ def test_summary_is_a_named_table_equal_to_the_engine(small_run, korea):
     row = summary.set_index("outcome").loc["arms_race_intensity"]
     assert row["kind"] == "continuous" and np.isnan(row["probability"])
     assert row["low"] < row["mean"] < row["high"]
+    # the spread across futures is wider than the interval of the mean, and brackets it
+    assert row["p05"] < row["low"] and row["high"] < row["p95"]
+    assert row["p05"] <= row["median"] <= row["p95"]
 
 
 def test_outcome_columns_are_named_in_scenario_order_never_positional(tmp_path):

@@ -7,11 +7,11 @@ import doctest
 import pytest
 
 import peninsula
-from peninsula.api import executors, explorations, runs
+from peninsula.api import estimation, executors, explorations, runs
 from peninsula.scenario import loading
 
 
-@pytest.mark.parametrize("module", [peninsula, runs, executors, explorations, loading],
+@pytest.mark.parametrize("module", [peninsula, runs, executors, explorations, estimation, loading],
                          ids=lambda m: m.__name__)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)

@@ -55,6 +55,15 @@ CASES = [
     "report TINY --threshold nan", "report TINY --tolerance -1", "compare TINY TINY --outcome x",
     "forecast korea-2024 --futures 0", "forecast korea-2024 --futures " + HUGE,
     "new 'Bad Name!'",
+    # events, the coder, history and estimation, the web app
+    "events import MISSING", "events import DIR",
+    "events summary --dyad PRK-KOR --from 2024-01 --to 2024-02 --db MISSING",
+    "events export-sim MISSING", "code MISSING --date 2024-01-01", "code FILE --date nope",
+    "calibrate korea-2024 --db MISSING -o BELOW_FILE", "history summary MISSING",
+    "history summary FILE", "history summary DIR --until 2030-01",
+    "fit korea-2024 --history MISSING --until 2024-01 --out DIR",
+    "backtest korea-2024 --history MISSING --origins 2020-01",
+    "serve --host 0.0.0.0", "serve --scenarios MISSING",
 ]
 
 

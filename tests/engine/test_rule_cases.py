@@ -95,9 +95,11 @@ def _edits(model: CompiledScenario, spec: dict | None) -> list[tuple[str, tuple,
         edits.append(("commitment", _pair(model, key, ">"), float(value)))
     for code, value in (spec.get("nuclear") or {}).items():
         edits.append(("nuclear", (_actor(model, code),), float(value)))
-    for action, first, second in spec.get("done") or []:
+    for entry in spec.get("done") or []:  # [action, AAA, BBB] (at month 0) or [..., month]
+        action, first, second = entry[:3]
+        month = int(entry[3]) if len(entry) > 3 else 0
         assert action in model.actions, f"unknown action {action!r} in the case's state"
-        edits.append(("done", (action, _actor(model, first), _actor(model, second)), True))
+        edits.append(("done", (action, _actor(model, first), _actor(model, second)), month))
     return edits
 
 
@@ -106,7 +108,7 @@ def reference_state(model: CompiledScenario, spec: dict | None) -> FutureState:
     for name, index, value in _edits(model, spec):
         if name == "done":
             action, i, j = index
-            state.done.add((action, min(i, j), max(i, j)))
+            state.last[(action, min(i, j), max(i, j))] = int(value)
         elif name == "nuclear":
             state.nuclear[index[0]] = value
         else:
@@ -120,8 +122,8 @@ def ensemble_state(model: CompiledScenario, spec: dict | None, n: int) -> Ensemb
         if name == "done":
             action, i, j = index
             slot = model.tracked_slot[model.actions.index(action)]
-            assert slot >= 0, f"{action} is neither once_per_pair nor anyone's requires_prior"
-            state.done[:, slot, i, j] = state.done[:, slot, j, i] = True
+            assert slot >= 0, f"{action} is not remembered (once, cooldown or a requires_prior)"
+            state.last[:, slot, i, j] = state.last[:, slot, j, i] = int(value)
         else:
             getattr(state, name)[(slice(None), *index)] = value
     return state

@@ -1,7 +1,12 @@
-"""Each claim of the seed analysis must visibly matter, in the direction the seed argues.
+"""Each claim of the seed analysis must matter by at least the effect its argument implies.
 
 Every test runs korea-2024 with and without one claim on the same 6,000 futures (same seed,
-same random draws) and asks that the 95% interval of the paired difference exclude zero.
+same random draws). For each effect the test states a minimum size (a judgement from the seed's
+argument, set as a round threshold, never fitted to the measured value), and asks that the 95%
+interval of the paired difference (with minus without the claim) exclude zero and its point
+estimate reach the minimum. Effects marked ``by construction`` follow from how the claim is
+encoded (a designation that removes an option, an event that unlocks one); the others emerge
+from the decision rule. The README's claims table reports the measured sizes.
 """
 
 from __future__ import annotations
@@ -60,79 +65,98 @@ def arms_growth(run: Run, actor: str) -> np.ndarray:
     return run.result.final_arms[:, i] / run.model.military[i] - 1.0
 
 
-def assert_lower(without: np.ndarray, with_claim: np.ndarray, what: str) -> None:
-    d = paired_difference(without, with_claim)
-    assert d.high < 0, f"{what}: expected lower without the claim, got {d}"
+def assert_effect(with_claim: np.ndarray, without: np.ndarray, minimum: float, what: str
+                  ) -> None:
+    """With the claim minus without: beyond zero and at least ``minimum`` (signed)."""
+    d = paired_difference(with_claim, without)
+    if minimum > 0:
+        assert d.low > 0 and d.value >= minimum, (
+            f"{what}: expected at least {minimum:+.3f} with the claim, got {d}")
+    else:
+        assert d.high < 0 and d.value <= minimum, (
+            f"{what}: expected at most {minimum:+.3f} with the claim, got {d}")
 
 
-def assert_higher(without: np.ndarray, with_claim: np.ndarray, what: str) -> None:
-    d = paired_difference(without, with_claim)
-    assert d.low > 0, f"{what}: expected higher without the claim, got {d}"
-
-
-def test_s1_hostile_designation_blocks_talks_and_raises_war(korea, baseline):
+def test_s1_designation_separates_and_pressures(korea, baseline):
     off = _without(korea, "S1")
+    # by construction: the designation removes talks from Pyongyang's options toward Seoul
     assert occurred(baseline, "inter_korean_talks").sum() == 0
-    assert_higher(occurred(off, "inter_korean_talks"), occurred(baseline, "inter_korean_talks"),
-                  "inter-Korean talks")
-    assert_lower(occurred(off, "war_on_peninsula"), occurred(baseline, "war_on_peninsula"),
-                 "war on the peninsula")
+    assert_effect(occurred(baseline, "inter_korean_talks"), occurred(off, "inter_korean_talks"),
+                  -0.02, "inter-Korean talks")
+    # emergent: "two hostile states" means separation and grey-zone pressure (>= 5 points each)
+    assert_effect(occurred(baseline, "dprk_grey_zone"), occurred(off, "dprk_grey_zone"),
+                  0.05, "grey-zone harassment of the South")
+    assert_effect(occurred(baseline, "dprk_severs_links"), occurred(off, "dprk_severs_links"),
+                  0.05, "severed inter-Korean links")
 
 
 def test_s2_robust_deterrent_drives_the_arms_race(korea, baseline):
     off = _without(korea, "S2")
-    assert_lower(value(off, "arms_race_intensity"), value(baseline, "arms_race_intensity"),
-                 "arms-race intensity")
+    # emergent (Richardson): at least half a point of regional arms growth over two years
+    assert_effect(value(baseline, "arms_race_intensity"), value(off, "arms_race_intensity"),
+                  0.005, "arms-race intensity")
 
 
-def test_s3_china_commitment_makes_requests_and_intervention_possible(korea, baseline):
+def test_s3_interdependence_gives_china_leverage(korea, baseline):
     off = _without(korea, "S3")
-    assert requests(off, "PRK", "CHN") < 0.5 * requests(baseline, "PRK", "CHN")
-    lowered_aversion = _without(korea, "S7")
-    both = _without(korea, "S3", "S7")
-    # China's commitment is what makes intervention possible once war aversion is lower
-    assert_lower(occurred(both, "chinese_intervention"),
-                 occurred(lowered_aversion, "chinese_intervention"), "Chinese intervention")
+    # by construction: without China's commitment Pyongyang has no patron to ask
+    assert requests(off, "PRK", "CHN") == 0 < requests(baseline, "PRK", "CHN")
+    # emergent: a client that depends on Beijing pays for a nuclear test (>= 2 points less likely)
+    assert_effect(occurred(baseline, "dprk_nuclear_test"), occurred(off, "dprk_nuclear_test"),
+                  -0.02, "DPRK nuclear test")
 
 
-def test_s4_arms_for_technology_raises_dprk_arms_and_the_treaty(korea, baseline):
+def test_s4_arms_for_technology_arms_pyongyang_and_binds_the_pair(korea, baseline):
     off = _without(korea, "S4")
-    assert_lower(arms_growth(off, "PRK"), arms_growth(baseline, "PRK"), "PRK arms growth")
-    assert_lower(occurred(off, "russia_dprk_treaty"), occurred(baseline, "russia_dprk_treaty"),
-                 "Russia-DPRK treaty")
+    # emergent: PRK arms at least 5% higher after two years of the exchange
+    assert_effect(arms_growth(baseline, "PRK"), arms_growth(off, "PRK"), 0.05, "PRK arms growth")
+    # emergent: the trade builds the commitment a treaty needs (>= 20 points more likely)
+    assert_effect(occurred(baseline, "russia_dprk_treaty"), occurred(off, "russia_dprk_treaty"),
+                  0.20, "Russia-DPRK treaty")
+
+
+def deals(run: Run) -> int:
+    m = run.model
+    return int(run.result.action_totals[m.actors.index("RUS"),
+                                        m.actions.index("arms_for_technology"),
+                                        m.actors.index("PRK")])
 
 
 def test_s5_russia_tied_down_seeks_dprk_munitions(korea, baseline):
     off = _without(korea, "S5")
-    deals_off = off.result.action_totals[off.model.actors.index("RUS"),
-                                         off.model.actions.index("arms_for_technology"),
-                                         off.model.actors.index("PRK")]
-    deals_on = baseline.result.action_totals[baseline.model.actors.index("RUS"),
-                                             baseline.model.actions.index("arms_for_technology"),
-                                             baseline.model.actors.index("PRK")]
-    assert deals_off < deals_on
-    assert_lower(occurred(off, "russia_dprk_treaty"), occurred(baseline, "russia_dprk_treaty"),
-                 "Russia-DPRK treaty")
+    # emergent: forces tied down in Ukraine make munitions worth half as much again to Moscow
+    assert deals(baseline) >= 1.5 * deals(off)
+    assert_effect(occurred(baseline, "russia_dprk_treaty"), occurred(off, "russia_dprk_treaty"),
+                  0.20, "Russia-DPRK treaty")
 
 
 def test_s6_reelection_unlocks_the_pyongyang_summit_and_the_treaty(korea, baseline):
     off = _without(korea, "S6")
+    # by construction: the dated event unlocks both; without it neither can happen
     assert occurred(off, "putin_kim_summit_pyongyang").sum() == 0
-    assert_lower(occurred(off, "putin_kim_summit_pyongyang"),
-                 occurred(baseline, "putin_kim_summit_pyongyang"), "summit in Pyongyang")
-    assert_lower(occurred(off, "russia_dprk_treaty"), occurred(baseline, "russia_dprk_treaty"),
-                 "Russia-DPRK treaty")
+    assert occurred(off, "russia_dprk_treaty").sum() == 0
+    # emergent: once unlocked, the visit is chosen in at least one future in ten (no bonus)
+    assert_effect(occurred(baseline, "putin_kim_summit_pyongyang"),
+                  occurred(off, "putin_kim_summit_pyongyang"), 0.10, "summit in Pyongyang")
 
 
-def test_s7_lower_chinese_war_aversion_makes_intervention_likelier(korea, baseline):
+def test_s7_chinas_war_aversion_keeps_it_out_of_a_korean_war(korea, baseline):
     off = _without(korea, "S7")
-    assert_higher(occurred(off, "chinese_intervention"), occurred(baseline, "chinese_intervention"),
-                  "Chinese intervention")
+    # emergent: intervention is rare either way (an ally must already be fighting), but with
+    # China's high war aversion it is at least a third less likely than without it
+    with_claim = occurred(baseline, "chinese_intervention")
+    without = occurred(off, "chinese_intervention")
+    assert paired_difference(with_claim, without).high < 0
+    assert with_claim.mean() <= (2 / 3) * without.mean()
 
 
-def test_s8_us_pressure_without_war_keeps_strikes_and_war_down(korea, baseline):
+def test_s8_us_pressure_without_war_keeps_strikes_and_clashes_down(korea, baseline):
     off = _without(korea, "S8")
-    assert_higher(occurred(off, "us_strike_on_dprk"), occurred(baseline, "us_strike_on_dprk"),
-                  "US strike on the DPRK")
-    assert_higher(occurred(off, "war_on_peninsula"), occurred(baseline, "war_on_peninsula"),
-                  "war on the peninsula")
+    # emergent: a war-averse Washington strikes less (>= 2 points) and, since its adversaries
+    # expect a restrained reply but it does not escalate, deadly clashes are rarer (>= 5 points)
+    assert_effect(occurred(baseline, "us_strike_on_dprk"), occurred(off, "us_strike_on_dprk"),
+                  -0.02, "US strike on the DPRK")
+    assert_effect(occurred(baseline, "limited_clash"), occurred(off, "limited_clash"),
+                  -0.05, "limited clash")
+    assert_effect(occurred(baseline, "war_on_peninsula"), occurred(off, "war_on_peninsula"),
+                  -0.01, "war on the peninsula")

@@ -50,8 +50,10 @@ def synthetic(samples: np.ndarray, y: np.ndarray, names: list[str], sampler: str
 
 def test_open_results_reads_arrays_aligned_policy_sample_outcome(tiny_results):
     res = open_results(tiny_results)
-    assert res.value.shape == (12, 8, 11) and res.rung.shape == (12, 8, 2)
-    assert res.samples.shape == (8, 11) and res.policy_short[0] == "distance / pressure"
+    n_out, n_unc = len(res.outcomes), res.samples.shape[1]
+    assert n_out == 18 and n_unc == 19  # the flagship's outcomes and uncertainties
+    assert res.value.shape == (12, 8, n_out) and res.rung.shape == (12, 8, 2)
+    assert res.samples.shape == (8, n_unc) and res.policy_short[0] == "distance / pressure"
     binary = [i for i, o in enumerate(res.outcomes) if o["kind"] == "binary"]
     assert np.allclose(res.value[:, :, binary], res.hits[:, :, binary] / 50)
     assert res.dyads["commitment_start"].shape == (12, 6, 6)
@@ -64,7 +66,7 @@ def test_open_results_reads_arrays_aligned_policy_sample_outcome(tiny_results):
 def test_probabilities_per_policy_have_intervals_around_them(tiny_results):
     res = open_results(tiny_results)
     rows = policy_probabilities(res)
-    assert len(rows) == 12 * 11
+    assert len(rows) == 12 * len(res.outcomes)
     for r in rows:
         e = r.estimate
         assert e.low <= e.value <= e.high

@@ -32,12 +32,12 @@ def _dump(path):
     return tables, meta, status
 
 
-def test_tiny_exploration_stores_every_experiment(tiny_results, korea_spec):
+def test_tiny_exploration_stores_every_experiment(tiny_results, korea, korea_spec):
     tables, meta, status = _dump(tiny_results / "exploration.duckdb")
     assert status == "complete"
     n_exp = 8 * 12
     assert len(tables["experiments"]) == n_exp
-    assert len(tables["outcomes"]) == n_exp * 11
+    assert len(tables["outcomes"]) == n_exp * len(korea.scenario.outcomes)
     assert len(tables["paths"]) == n_exp * 2  # 6 months = 2 quarters
     assert len(tables["dyads"]) == n_exp * 30
     for key in ("scenario_sha256", "seed", "sampler", "version", "exploration_sha256"):

@@ -207,3 +207,61 @@ def test_vectorised_over_many_futures():
     chosen = (action == 2) & (source == 0) & (month <= 11)
     expected = np.bincount(future[chosen], minlength=n) >= 2
     assert np.array_equal(got, expected)
+
+
+ATTRS_VOCAB = Vocabulary(
+    start="2024-02", actors=["AAA", "BBB", "CCC"],
+    actions=["do_nothing", "consult", "summit", "missile_test", "border_clash"],
+    cameo=[None, "040", "042", "150", "193"],
+    outcome_columns={"war": 0, "talks": 1, "growth": None},
+    attributes=[{}, {"level": "ministers"}, {"level": "leaders", "venue": "target_capital"},
+                {"class": "intercontinental"}, {}])
+
+
+def test_attributes_select_actions_alone_or_with_a_name():
+    def attr_holds(spec: dict) -> list[bool]:
+        compiled, problems = resolve(ADAPTER.validate_python(spec), ATTRS_VOCAB, 5)
+        assert problems == []
+        return compiled.evaluate(evidence()).tolist()
+
+    # by class: the missile tests of f0, f1, f2
+    assert attr_holds({"kind": "action", "attributes": {"class": "intercontinental"}}) == [
+        True, True, True, False]
+    # leaders at any listed venue: only f0's summit; ministers: f1's consultation
+    assert attr_holds({"kind": "action", "attributes": {
+        "level": ["leaders", "ministers"], "venue": ["target_capital"]}}) == [
+        True, False, False, False]
+    assert attr_holds({"kind": "action", "attributes": {"level": "ministers"}}) == [
+        False, True, False, False]
+    # a name narrowed by attributes: consult is not at leaders' level, so nothing matches
+    assert attr_holds({"kind": "action", "action": "consult",
+                       "attributes": {"level": "leaders"}}) == [False] * 4
+
+
+def test_unknown_attributes_are_named():
+    spec = {"kind": "action", "attributes": {"colour": "red", "level": "emperor"}}
+    _, found = resolve(ADAPTER.validate_python(spec), ATTRS_VOCAB, 3)
+    messages = [p.message for p in found]
+    assert any("no action of the scenario has attribute 'colour'" in m for m in messages)
+    assert any("no action has level 'emperor'; expected one of leaders, ministers" in m
+               for m in messages)
+    with pytest.raises(ValueError, match="select it by 'attributes'"):
+        ADAPTER.validate_python({"kind": "action"})
+
+
+def test_a_domestic_action_counts_inside_its_source():
+    vocab = Vocabulary(start="2024-02", actors=["AAA", "BBB", "CCC"],
+                       actions=["do_nothing", "consult", "crisis"], cameo=[None, "040", "1724"],
+                       outcome_columns={}, domestic=[False, False, True])
+    f = np.array([0, 1, 2], dtype=np.int32)
+    ev = Evidence(n_futures=3, n_actors=3, n_actions=3, last_month=5, future=f,
+                  month=np.zeros(3, dtype=np.int16), source=np.array([1, 0, 0], dtype=np.int8),
+                  target=np.array([1, 0, 1], dtype=np.int8),
+                  action=np.array([2, 2, 1], dtype=np.int16),
+                  first_month=np.zeros((3, 0), dtype=np.int16))
+    compiled, problems = resolve(ADAPTER.validate_python(
+        {"kind": "action", "action": "crisis", "sources": ["BBB"]}), vocab, 5)
+    assert problems == []
+    assert compiled.evaluate(ev).tolist() == [True, False, False]  # BBB's own crisis only
+    anyone, _ = resolve(ADAPTER.validate_python({"kind": "action", "action": "crisis"}), vocab, 5)
+    assert anyone.evaluate(ev).tolist() == [True, True, False]

@@ -53,7 +53,7 @@ def test_forecast_writes_csv_and_json(forecast_dir):
         reader = csv.DictReader(handle)
         assert reader.fieldnames == FORECAST_COLUMNS
         rows = list(reader)
-    assert len(rows) == 11
+    assert len(rows) == 15
     assert {r["seed"] for r in rows} == {"5"} and {r["futures"] for r in rows} == {"200"}
     assert all(len(r["scenario_sha256"]) == 64 and r["version"] for r in rows)
     assert all(float(r["low"]) <= float(r["probability"]) <= float(r["high"]) for r in rows)
@@ -71,7 +71,9 @@ def test_score_with_compare_plot_and_json(forecast_dir, tmp_path):
                                   "interkorean-talks-2025", "korean-war-2025",
                                   "trump-kim-meet-2025", "mdl-warning-shots-2024",
                                   "chinese-premier-visits-dprk-2025",
-                                  "kim-moscow-victory-day-2025")]))
+                                  "kim-moscow-victory-day-2025",
+                                  "nk-destroys-interkorean-roads-2024", "nk-balloons-2024",
+                                  "poe-renewed-2024", "rok-martial-law-2025")]))
     plot, scores = tmp_path / "calibration.png", tmp_path / "scores.json"
     result = invoke("score", str(forecast_dir / "forecasts.csv"), "korea-2024-questions",
                     "--compare", str(other), "--plot", str(plot), "--json", str(scores))
@@ -81,7 +83,7 @@ def test_score_with_compare_plot_and_json(forecast_dir, tmp_path):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = json.loads(scores.read_text())
     names = [f["name"] for f in report["forecasters"]]
-    assert names == ["forecasts", "half"] and len(report["questions"]) == 11
+    assert names == ["forecasts", "half"] and len(report["questions"]) == 15
     assert report["forecasters"][1]["brier"] == pytest.approx(0.25)
     assert report["baselines"][0]["brier"] == pytest.approx(0.25)
 

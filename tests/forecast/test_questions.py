@@ -112,7 +112,7 @@ def test_nested_criterion_errors_name_the_field(tmp_path):
     found = problems(tmp_path, text)
     assert found == [
         "q.yaml:11 question q-one criterion.of[1]: name the action by exactly one of "
-        "'action', 'cameo' or 'plover' (got action, cameo)",
+        "'action', 'cameo' or 'plover', or select it by 'attributes' (got action, cameo)",
         "q.yaml:12 question q-one criterion.of[2]: 'arms' belongs to an actor: give "
         "'actor: ABC' and no 'dyad'",
         "q.yaml:13 question q-one criterion.of[3].min_count: expected a number ≥ 1, got 0",

@@ -16,13 +16,18 @@ from peninsula.experiments.runs import Run
 
 @dataclass(frozen=True)
 class OutcomeSummary:
-    """One outcome over an ensemble: probability (or mean) with its 95% interval and timing."""
+    """One outcome over an ensemble: probability (or mean) with its 95% interval and timing.
+
+    For a continuous outcome the interval is that *of the mean* (how precisely the ensemble
+    pins the average); ``spread`` is the distribution across futures (how much futures differ).
+    """
 
     id: str
     label: str
     kind: str  # "binary" or "continuous"
     estimate: Estimate
     median_first_month: float | None  # months after the start, among futures where it occurs
+    spread: tuple[float, float, float] | None = None  # 5%, 50%, 95% quantiles across futures
 
     def as_dict(self) -> dict:
         """A JSON-ready dict."""
@@ -57,11 +62,19 @@ def summarise_binary(ids: Sequence[str], labels: Sequence[str], first_month: np.
 
 def summarise_continuous(ids: Sequence[str], labels: Sequence[str], values: np.ndarray,
                          level: float = 0.95) -> list[OutcomeSummary]:
-    """Mean of each continuous outcome with its interval."""
+    """Mean of each continuous outcome, the interval of the mean, and the spread across futures.
+
+    The spread is the 5%, 50% and 95% quantiles of the outcome over the futures.
+    """
     return [
-        OutcomeSummary(outcome_id, label, "continuous", mean_interval(values[:, c], level), None)
+        OutcomeSummary(outcome_id, label, "continuous", mean_interval(values[:, c], level), None,
+                       tuple(float(q) for q in np.quantile(values[:, c], SPREAD_QUANTILES)))
         for c, (outcome_id, label) in enumerate(zip(ids, labels, strict=True))
     ]
+
+
+SPREAD_QUANTILES = (0.05, 0.5, 0.95)
+"""Quantiles that describe a continuous outcome's distribution across futures."""
 
 
 def top_paths(quarter_rung: np.ndarray, top: int = 3) -> list[EscalationPath]:

@@ -4,6 +4,20 @@ The CLI and the web app call these same functions, so every face shows the same 
 """
 
 from peninsula.api import executors
+from peninsula.api.estimation import (
+    BaselineBacktest,
+    Fit,
+    HistoryError,
+    HistorySummary,
+    ModelBacktest,
+    Posterior,
+    backtest,
+    baseline_backtest,
+    fit,
+    history_summary,
+    load_fit,
+    load_posterior,
+)
 from peninsula.api.explorations import (
     Analysis,
     Exploration,
@@ -16,6 +30,18 @@ from peninsula.api.runs import Counterfactual, RunResult, counterfactual, run, r
 
 __all__ = [
     "Analysis",
+    "BaselineBacktest",
+    "Fit",
+    "HistoryError",
+    "ModelBacktest",
+    "backtest",
+    "fit",
+    "load_fit",
+    "HistorySummary",
+    "Posterior",
+    "baseline_backtest",
+    "history_summary",
+    "load_posterior",
     "Counterfactual",
     "Exploration",
     "RunResult",

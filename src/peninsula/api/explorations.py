@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,7 @@ from peninsula.analysis.robustness import RobustnessTable, robustness_of
 from peninsula.analysis.sensitivity import Sensitivity, sensitivity
 from peninsula.api.executors import ExecutorSpec, resolve
 from peninsula.api.runs import Progress, _progress, _scenario
+from peninsula.estimation.fit import Fit, design_from_fit, folder_sha256, load_fit
 from peninsula.experiments.explore import ExplorationPlan, plan_exploration, run_exploration
 from peninsula.report.html import render_exploration_report
 from peninsula.report.html import write_report as write_html
@@ -165,30 +166,54 @@ class Exploration:
 
 
 def plan(scenario: LoadedScenario | str | Path, *, samples: int = 1000, futures: int = 200,
-         sampler: str = "lhs", seed: int = 2024, months: int | None = None) -> ExplorationPlan:
+         sampler: str = "lhs", seed: int = 2024, months: int | None = None,
+         from_fit: str | Path | None = None) -> ExplorationPlan:
     """Check the arguments and sample the design of an exploration without running it.
+
+    ``from_fit`` (a folder written by ``peninsula fit``) replaces the fitted uncertainties'
+    columns by draws from the posterior (the others keep their declared ranges); the
+    metadata record the fit folder's hash (``fit.folder_sha256``).
 
     >>> import peninsula as pn
     >>> p = pn.plan("korea-2024", samples=8, futures=50)
     >>> (p.design.n_samples, len(p.policies), p.n_experiments)
     (8, 12, 96)
     """
+    fitted = load_fit(from_fit) if from_fit is not None else None  # fail fast on a bad folder
     loaded = _scenario(scenario)
     spec = load_exploration(loaded.path or loaded.label, loaded)
-    return plan_exploration(loaded, spec, samples=samples, futures=futures, seed=seed,
-                            sampler=sampler, months=months)
+    planned = plan_exploration(loaded, spec, samples=samples, futures=futures, seed=seed,
+                               sampler=sampler, months=months)
+    return planned if fitted is None else _with_fit(planned, Path(from_fit), fitted)
+
+
+def _with_fit(planned: ExplorationPlan, folder: Path, fitted: Fit) -> ExplorationPlan:
+    """The plan with its design's fitted columns drawn from the posterior in ``folder``."""
+    design = design_from_fit(fitted, planned.spec.uncertainties, planned.design, planned.seed)
+    header = dict(planned.header)
+    header["fit"] = {
+        "folder": str(folder), "folder_sha256": folder_sha256(folder),
+        "method": fitted.meta.get("method"), "parameters": [p.id for p in fitted.params],
+        "fit_scenario_sha256": fitted.meta.get("scenario_sha256"),
+        "same_scenario": fitted.meta.get("scenario_sha256") == planned.loaded.sha256,
+        "others": "sampled over their declared ranges",
+        "draws": "resampled by posterior weight, seeded by the exploration seed"}
+    return replace(planned, design=design, header=header)
 
 
 def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: int = 1000,
             futures: int = 200, sampler: str = "lhs", seed: int = 2024,
             months: int | None = None, executor: ExecutorSpec | str | None = None,
             resume: bool = False, progress: Progress = None,
-            planned: ExplorationPlan | None = None) -> Exploration:
+            planned: ExplorationPlan | None = None,
+            from_fit: str | Path | None = None) -> Exploration:
     """Run every policy over ``samples`` sampled assumption sets into ``out``.
 
     ``sampler`` is ``lhs``, ``sobol`` (needed for Sobol indices) or ``mc``; ``executor`` is
     one of :mod:`peninsula.api.executors`. ``resume=True`` finishes an interrupted
-    exploration in ``out`` to the same numbers. Returns the opened results.
+    exploration in ``out`` to the same numbers. ``from_fit`` samples the fitted
+    uncertainties from a ``peninsula fit`` posterior (see :func:`plan`). Returns the opened
+    results.
 
     >>> import peninsula as pn, tempfile
     >>> out = tempfile.mkdtemp()
@@ -199,7 +224,7 @@ def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: 
     """
     check_output_folder(Path(out))
     the_plan = planned or plan(scenario, samples=samples, futures=futures, sampler=sampler,
-                               seed=seed, months=months)
+                               seed=seed, months=months, from_fit=from_fit)
     spec = resolve(executor)
     folder = Path(out)
     check_output_folder(folder)

@@ -130,7 +130,8 @@ class RunResult:
 
         Columns: ``outcome``, ``label``, ``kind`` (``binary`` or ``continuous``),
         ``probability`` (binary), ``mean`` (continuous), ``low``, ``high`` (the interval at
-        ``level``, of the probability or of the mean), ``median_first_month`` (``YYYY-MM``).
+        ``level``, of the probability or of the mean), ``median_first_month`` (``YYYY-MM``),
+        and for continuous outcomes their spread across futures: ``p05``, ``median``, ``p95``.
         """
         rows = []
         for s in self.outcome_summaries():
@@ -143,6 +144,9 @@ class RunResult:
                 "low": e.low, "high": e.high,
                 "median_first_month": (None if s.median_first_month is None
                                        else month_label(self.start, int(s.median_first_month))),
+                "p05": s.spread[0] if s.spread else np.nan,
+                "median": s.spread[1] if s.spread else np.nan,
+                "p95": s.spread[2] if s.spread else np.nan,
             })
         return pd.DataFrame(rows)
 

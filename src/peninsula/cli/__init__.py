@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from peninsula.cli import events, explore, files, forecast, run, scale
+from peninsula.cli import estimate, events, explore, files, forecast, run, scale, serve
 from peninsula.cli.console import err
 
 app = typer.Typer(
@@ -44,6 +44,8 @@ app.add_typer(events.events_app, name="events")
 app.command("code", help="Code English news text into CAMEO events.")(events.code_command)
 app.command("calibrate", help="Set starting relations from real events.")(
     events.calibrate_command)
+serve.register(app)
+estimate.register(app)
 
 
 def main() -> None:

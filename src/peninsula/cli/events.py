@@ -24,7 +24,7 @@ from peninsula.cli.console import missing_extra, user_error
 from peninsula.errors import UserError
 from peninsula.events.actors import builtin_actors, load_phoenix_actors
 from peninsula.events.calibration import calibrate_relations, write_calibrated
-from peninsula.events.coder import DictionaryCoder, events_to_batch
+from peninsula.events.coder import DictionaryCoder, ParserMissingError, events_to_batch
 from peninsula.events.database import connect, import_file, insert_batch
 from peninsula.events.formats import FORMATS, FormatError
 from peninsula.events.schema import EVENT_COLUMN_NAMES
@@ -311,28 +311,21 @@ def code_command(
     actors: Annotated[list[Path] | None, typer.Option(
         "--actors", help="Extra Phoenix-style actor CSV files.")] = None,
 ) -> None:
-    """Code news text into CAMEO events with the dictionary coder and print them."""
+    """Code news text into CAMEO events with the dependency-parse coder and print them.
+
+    Each event is printed with its CAMEO code and name, its actors, the words that triggered
+    it and its sentence; domestic events (same country on both sides) are marked.
+    """
     try:
         when = date.fromisoformat(day)
     except ValueError:
         raise _fail(f"--date {day!r}: expected YYYY-MM-DD, e.g. 2024-02-01") from None
-    entries = builtin_actors()
-    for path in actors or []:
-        try:
-            entries += load_phoenix_actors(path)
-        except (OSError, KeyError, ValueError) as exc:
-            raise _fail(f"{path}: expected a Phoenix actor CSV (phrase, synonyms, code, "
-                        f"date_from, date_to): {exc}") from None
-    coder = DictionaryCoder(actors=entries)
-    try:
-        import spacy  # noqa: F401 - the coder's tokenizer, an optional extra
-    except ImportError as exc:
-        raise missing_extra("nlp", "peninsula code", exc) from None
+    coder = _coder(actors or [])
     con = None
     if db is not None:
         con = _open_db(db)
     table = Table(title=f"Coded events ({when})")
-    for column in ("file:line", "source", "target", "CAMEO", "words", "sentence"):
+    for column in ("file:line", "source", "target", "CAMEO", "event", "trigger", "sentence"):
         table.add_column(column, overflow="fold")
     for path in files:
         try:
@@ -341,9 +334,10 @@ def code_command(
             raise _fail(f"{path}: cannot read as UTF-8 text: {exc}") from None
         events = coder.code(text, when)
         for event in events:
+            name = event.name + (" (domestic)" if event.domestic else "")
             table.add_row(escape(f"{path.name}:{event.line}"), escape(event.source_actor),
-                          escape(event.target_actor or "–"), event.cameo, escape(event.words),
-                          escape(event.sentence))
+                          escape(event.target_actor or "–"), event.cameo, escape(name),
+                          escape(event.words), escape(event.sentence))
         if con is not None:
             result = insert_batch(con, events_to_batch(events, path.name),
                                   key=str(path.resolve()))
@@ -352,5 +346,25 @@ def code_command(
     if con is not None:
         con.close()
     _out().print(table)
+
+
+def _coder(extra_actors: list[Path]) -> DictionaryCoder:
+    """The coder with the built-in and extra actors, its parser loaded (or a clear error)."""
+    try:
+        entries = builtin_actors()
+    except UserError as exc:
+        raise user_error(exc) from None
+    for path in extra_actors:
+        try:
+            entries += load_phoenix_actors(path)
+        except (OSError, KeyError, ValueError) as exc:
+            raise _fail(f"{path}: expected a Phoenix actor CSV (phrase, synonyms, code, "
+                        f"date_from, date_to): {exc}") from None
+    coder = DictionaryCoder(actors=entries)
+    try:
+        coder.nlp  # noqa: B018 - load the spaCy model now, to report a missing one cleanly
+    except ParserMissingError as exc:
+        raise missing_extra("nlp", "peninsula code", exc) from None
+    return coder
 
 

@@ -97,13 +97,16 @@ def explore_command(
     resume: Annotated[bool, typer.Option(
         "--resume", help="Finish an interrupted exploration in --out: skip stored batches.")
     ] = False,
+    from_fit: Annotated[Path | None, typer.Option(
+        "--from-fit", help="A `peninsula fit` folder: its posterior replaces the fitted "
+        "uncertainties' ranges (the others keep theirs).")] = None,
 ) -> None:
     """Run every lever combination over sampled assumptions and store the results."""
     try:
         if out_dir is not None:
             check_output_folder(out_dir)
         planned = plan(scenario, samples=samples, futures=futures, sampler=sampler, seed=seed,
-                       months=months)
+                       months=months, from_fit=from_fit)
     except (ScenarioError, ValueError, ImportError) as exc:
         raise user_error(exc) from None
     spec = _executor_spec(executor, workers, scheduler)
@@ -162,6 +165,13 @@ def _print_plan(planned: ExplorationPlan, samples: int) -> None:
               f"samples{note}, {planned.futures:,} futures x {planned.months} months each = "
               f"{planned.n_experiments * planned.futures:,} futures", highlight=False,
               markup=False)
+    fit = planned.header.get("fit")
+    if fit:
+        stale = "" if fit["same_scenario"] else " (warning: fitted to another version of the " \
+            "scenario: its hash differs)"
+        err.print(f"from fit {fit['folder']}: {', '.join(fit['parameters'])} drawn from its "
+                  f"{fit['method']} posterior; the others over their ranges{stale}",
+                  highlight=False, markup=False)
 
 
 @contextmanager

@@ -35,6 +35,7 @@ from peninsula.scenario.loading import (
     builtin_scenarios,
     load_scenario,
 )
+from peninsula.scenario.model import RUNG_LEGEND, Scenario
 from peninsula.store.runs import reserve_run_folder
 
 DEFAULT_SCENARIO = "korea-2024"
@@ -99,8 +100,10 @@ def outcome_table(result: RunResult) -> Table:
                           row.median_first_month if isinstance(row.median_first_month, str)
                           else "-")
         else:
-            table.add_row(escape(f"{row.label} (mean)"), signed(row.mean),
+            table.add_row(escape(f"{row.label} (mean; interval of the mean)"), signed(row.mean),
                           f"{signed(row.low)} - {signed(row.high)}", "-")
+            table.add_row("   across futures (median; 5%-95% of futures)", signed(row.median),
+                          f"{signed(row.p05)} - {signed(row.p95)}", "-")
     return table
 
 
@@ -108,8 +111,7 @@ def print_run(result: RunResult, *, paths_header: bool = True) -> None:
     """The outcome table, the most frequent escalation paths and the shocks of a run."""
     out.print(outcome_table(result))
     if paths_header:
-        out.print("Most frequent escalation paths (highest rung per quarter, "
-                  "0 talk ... 4 show of force, 6 clash, 8 war, 9 nuclear):")
+        out.print(f"Most frequent escalation paths (highest rung per quarter, {RUNG_LEGEND}):")
     for p in result.paths():
         out.print(f"  {p}   {pct(p.share)} of futures", highlight=False, markup=False)
     if paths_header:
@@ -220,11 +222,28 @@ def show(scenario: Annotated[str, typer.Argument(help="Built-in scenario name or
         actions.add_row(escape(a.id), a.cameo or "-", (plover_type_for(a.cameo) or "-") if a.cameo
                         else "-", f"{model.goldstein[k]:+.1f}", str(a.rung), escape(a.label))
     out.print(actions)
+    _print_calendar(s)
     for c in s.claims:
         out.print(f"[bold]{escape(c.id)}[/bold] {escape(c.title)}")
         say(f'   source: "{c.source}"')
         say(f"   in the model: {c.model}")
         say(f"   switched off: {json.dumps(c.when_off)}")
+
+
+def _print_calendar(s: Scenario) -> None:
+    """Dated events, elections and outside wars: what happens to the actors, not by them."""
+    for e in s.events:
+        say(f"{e.month}  {e.label}" + (f'  (source: "{e.source}")' if e.source else ""))
+    for el in s.elections:
+        odds = ", ".join(f"{c.label} {c.probability:.0%}" for c in el.candidates)
+        say(f"{el.month}  {el.label}: {odds}")
+    for a in s.actors:
+        if a.theatre is not None:
+            t = a.theatre
+            say(f"{a.code} at war elsewhere ({t.name}): {t.mean:.0%} of its forces tied down on "
+                f"average, {t.low:.0%}-{t.high:.0%}")
+        if a.instability > 0:
+            say(f"{a.code} domestic-crisis chance {a.instability:.1%} a month")
 
 
 def counterfactual_command(

@@ -82,6 +82,28 @@ class CompiledOutcomes:
     rung_min: np.ndarray  # (n_rung_outcomes,)
     growth_rows: list[int]
     growth_actors: np.ndarray  # (n_growth_outcomes, A) bool
+    election_rows: list[int] = field(default_factory=list)
+    election_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    election_candidate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class CompiledElections:
+    """Scheduled elections: who is elected where and when, and with what chances."""
+
+    actor: np.ndarray  # (E,) actor index
+    month: np.ndarray  # (E,) month index the winner takes office
+    cumulative: list[np.ndarray]  # per election, (C,) cumulative candidate probabilities
+
+    @property
+    def size(self) -> int:
+        """Number of elections."""
+        return int(self.actor.size)
+
+    def winners(self, e: int, uniform: np.ndarray) -> np.ndarray:
+        """Candidate index drawn by each uniform (inverse of the cumulative probabilities)."""
+        cum = self.cumulative[e]
+        return np.minimum(np.searchsorted(cum, uniform, side="right"), cum.size - 1)
 
 
 @dataclass(frozen=True)
@@ -96,10 +118,18 @@ class CompiledScenario:
     weights: np.ndarray  # (A, O)
     risk_attitude: np.ndarray
     rationality: np.ndarray
+    instability: np.ndarray  # (A,) monthly chance of a domestic crisis
+    resolve: np.ndarray  # (A,): how firmly the actor answers hostile acts, as others expect
+    deterrent_factor: np.ndarray  # (A,): floor + (1 - floor) x second strike
     military: np.ndarray
     nuclear: np.ndarray
     second_strike: np.ndarray
-    committed_elsewhere: np.ndarray
+    committed_elsewhere: np.ndarray  # (A,) share tied down at the start
+    theatre_mean: np.ndarray  # (A,) nan: no theatre (the share stays constant)
+    theatre_reversion: np.ndarray
+    theatre_volatility: np.ndarray
+    theatre_low: np.ndarray
+    theatre_high: np.ndarray
     arms_reactivity: np.ndarray
     arms_fatigue: np.ndarray
     arms_grievance: np.ndarray
@@ -110,17 +140,21 @@ class CompiledScenario:
     hostile: np.ndarray  # (A, A) bool, directed designation
     # actions
     goldstein: np.ndarray  # (K,)
+    tone: np.ndarray  # (K,): Goldstein value clipped to +-dynamics.tone_cap
     rung: np.ndarray  # (K,) int
     cameo: list[str | None]
-    static_utility: np.ndarray  # (A, K): value, cost and munitions relief, state-free
+    static_utility: np.ndarray  # (A, K): value and costs, state-free
+    relief_coef: np.ndarray  # (A, K): security x relief, times the share tied down elsewhere
     retaliation_coef: np.ndarray  # (A, K)
     escalation_coef: np.ndarray  # (A,): war aversion discounted by risk attitude
     escalation_level: np.ndarray  # (10,): (rung / 9) ** exponent, for rungs 0..9
     dependence_coef: np.ndarray  # (A, K)
+    patron_coef: np.ndarray  # (A, K): economy x patron cost
     answers_coef: np.ndarray  # (A, K)
     defends_coef: np.ndarray  # (A, K)
     static_ok: np.ndarray  # (A, A, K) bool: enabled, allowed sources/targets, designation
     climb_table: np.ndarray  # (10, K): escalation climb of action k from a dyad at rung r
+    defends: np.ndarray  # (K,) bool: defends an ally (climbs from the ally's war)
     rung_gate: np.ndarray  # (10, K) bool: action k allowed from a dyad at rung r (ladder, min)
     min_relation: np.ndarray  # (K,) nan = none
     max_relation: np.ndarray
@@ -140,10 +174,12 @@ class CompiledScenario:
     crisis_gate: IntervalGate  # the source's highest rung with anyone
     target_crisis_gate: IntervalGate
     once: np.ndarray  # (K,) bool
+    cooldown: np.ndarray  # (K,) int: months before the action may be repeated in a pair
     requires_prior: np.ndarray  # (K, K) bool: action k requires action m done in the pair
     tracked: np.ndarray  # (T,) action indices whose occurrence per pair is remembered
     tracked_slot: np.ndarray  # (K,) slot in ``tracked`` or -1
     unlock_month: np.ndarray  # (A, A, K) int: first month the option may be taken
+    lock_month: np.ndarray  # (A, A, K) int: first month the option is closed again
     salience: np.ndarray  # (A, A, K): utility added once an event unlocks the option
     # effects
     arms_source: np.ndarray
@@ -153,6 +189,7 @@ class CompiledScenario:
     commitment_effect: np.ndarray
     dependence_effect: np.ndarray
     technology_transfer: np.ndarray
+    relieve_target: np.ndarray
     deescalate_target: np.ndarray
     request_support: np.ndarray  # (K,) bool
     # dynamics
@@ -164,6 +201,9 @@ class CompiledScenario:
     hostility_bias: float
     affinity: float
     reciprocity: float
+    tone_cap: float
+    request_weight: float
+    alliance_threshold: float
     nuclear_weight: float
     deterrence_weight: float
     arms_rate: float
@@ -171,6 +211,24 @@ class CompiledScenario:
     shock_probability: float
     shock_magnitude: float
     outcomes: CompiledOutcomes = field(repr=False)
+    domestic_action: int = -1  # index of the action that records domestic crises, -1 if none
+    elections: CompiledElections = field(
+        default_factory=lambda: CompiledElections(np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                                  []), repr=False)
+    _regimes: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def regime(self, winners: tuple[int, ...]) -> CompiledScenario:
+        """The model with the given winners in office (-1: that election not yet held).
+
+        Only the winners' actors' objectives, risk attitude and rationality differ, so only the
+        utility arrays of the result differ from this model's; results are cached.
+        """
+        if all(w < 0 for w in winners):
+            return self
+        if winners not in self._regimes:
+            variant = governed_scenario(self.scenario, winners)
+            self._regimes[winners] = compile_scenario(variant, horizon=self.horizon)
+        return self._regimes[winners]
 
     @property
     def n_actors(self) -> int:
@@ -201,14 +259,27 @@ def _compile_actors(scenario: Scenario) -> Fields:
         "weights": weights,
         "risk_attitude": _actor_array(scenario, lambda a: a.risk_attitude),
         "rationality": _actor_array(scenario, lambda a: a.rationality),
+        "instability": _actor_array(scenario, lambda a: a.instability),
         "military": _actor_array(scenario, lambda a: a.capabilities.military),
         "nuclear": _actor_array(scenario, lambda a: a.capabilities.nuclear),
         "second_strike": _actor_array(scenario, lambda a: a.capabilities.second_strike),
         "committed_elsewhere": _actor_array(scenario, lambda a: a.capabilities.committed_elsewhere),
+        **_compile_theatres(scenario),
         "arms_reactivity": _actor_array(scenario, lambda a: a.arms_reactivity),
         "arms_fatigue": _actor_array(scenario, lambda a: a.arms_fatigue),
         "arms_grievance": _actor_array(scenario, lambda a: a.arms_grievance),
     }
+
+
+def _compile_theatres(scenario: Scenario) -> Fields:
+    """Each actor's outside war as arrays (nan where it has none)."""
+    def field(name: str) -> np.ndarray:
+        return np.array([np.nan if a.theatre is None else getattr(a.theatre, name)
+                         for a in scenario.actors], dtype=np.float64)
+
+    return {"theatre_mean": field("mean"), "theatre_reversion": field("reversion"),
+            "theatre_volatility": field("volatility"), "theatre_low": field("low"),
+            "theatre_high": field("high")}
 
 
 def _compile_dyads(scenario: Scenario, index: dict[str, int]) -> tuple[Fields, np.ndarray]:
@@ -251,7 +322,7 @@ def _compile_utility(scenario: Scenario, actors: Fields) -> Fields:
     economy = weights[:, obj["economy"]]
     credibility = weights[:, obj["alliance_credibility"]]
     war_aversion = weights[:, obj["war_aversion"]]
-    risk, elsewhere = actors["risk_attitude"], actors["committed_elsewhere"]
+    risk = actors["risk_attitude"]
     actions = scenario.actions
     n_actions = len(actions)
     gold = np.array(
@@ -262,10 +333,10 @@ def _compile_utility(scenario: Scenario, actors: Fields) -> Fields:
     cost = np.array([a.cost for a in actions])
     relief = np.array([a.relieves_commitment_elsewhere for a in actions])
     dyn = scenario.dynamics
+    restraint = dyn.reply_restraint * war_aversion * (1.0 - risk)
     static_utility = (
         weights @ value.T
         - economy[:, None] * cost[None, :]
-        + security[:, None] * elsewhere[:, None] * relief[None, :]
         - dyn.effort * (np.arange(n_actions) > 0)[None, :]
     )
     hostility = np.maximum(0.0, -gold) / 10.0 * rung / 9.0
@@ -273,7 +344,13 @@ def _compile_utility(scenario: Scenario, actors: Fields) -> Fields:
     answers = np.array([a.answers_request for a in actions], dtype=np.float64)
     defends = np.array([a.defends_ally for a in actions], dtype=np.float64)
     return {
+        "relief_coef": security[:, None] * relief[None, :],
         "goldstein": gold,
+        "tone": np.clip(gold, -dyn.tone_cap, dyn.tone_cap),
+        "resolve": 1.0 / (1.0 + restraint),
+        "deterrent_factor": (dyn.second_strike_floor
+                             + (1.0 - dyn.second_strike_floor) * actors["second_strike"]),
+        "patron_coef": economy[:, None] * np.array([a.patron_cost for a in actions])[None, :],
         "rung": rung,
         "cameo": [a.cameo for a in actions],
         "static_utility": static_utility,
@@ -286,6 +363,7 @@ def _compile_utility(scenario: Scenario, actors: Fields) -> Fields:
                             * np.array([a.dependence_cost for a in actions])[None, :]),
         "answers_coef": dyn.credibility_weight * credibility[:, None] * answers[None, :],
         "defends_coef": dyn.credibility_weight * credibility[:, None] * defends[None, :],
+        "defends": defends.astype(bool),
     }
 
 
@@ -310,7 +388,7 @@ def _static_ok(scenario: Scenario, index: dict[str, int], hostile: np.ndarray,
     static_ok[:, :, 0] = True  # doing nothing is always a choice
     for k, action in enumerate(scenario.actions[1:], start=1):
         pre = action.preconditions
-        if not action.enabled:
+        if not action.enabled or action.domestic:
             static_ok[:, :, k] = False
         if pre.sources is not None:
             allowed = np.zeros(n_actors, dtype=bool)
@@ -383,19 +461,26 @@ def _compile_preconditions(scenario: Scenario) -> Fields:
 
 
 def _compile_history(scenario: Scenario, act: dict[str, int]) -> Fields:
-    """Once-per-pair and requires-prior actions, and the slots that remember them per pair."""
+    """Once-per-pair, cooldown and requires-prior actions, and their per-pair memory slots.
+
+    A slot remembers the month the action was last taken in each pair.
+    """
     actions = scenario.actions
     n_actions = len(actions)
     once = np.array([a.preconditions.once_per_pair for a in actions], dtype=bool)
+    cooldown = np.array([NEVER if a.preconditions.once_per_pair
+                         else (a.preconditions.cooldown_months or 0) for a in actions],
+                        dtype=np.int64)
     requires_prior = np.zeros((n_actions, n_actions), dtype=bool)
     for k, action in enumerate(actions):
         for prior in action.preconditions.requires_prior:
             requires_prior[k, act[prior]] = True
-    tracked_mask = once | requires_prior.any(axis=0)
+    tracked_mask = (cooldown > 0) | requires_prior.any(axis=0)
     tracked = np.flatnonzero(tracked_mask)
     tracked_slot = np.full(n_actions, -1, dtype=np.int64)
     tracked_slot[tracked] = np.arange(tracked.size)
-    return {"once": once, "requires_prior": requires_prior, "tracked": tracked,
+    return {"once": once, "cooldown": cooldown, "requires_prior": requires_prior,
+            "tracked": tracked,
             "tracked_slot": tracked_slot}
 
 
@@ -403,6 +488,8 @@ def _compile_events(scenario: Scenario, index: dict[str, int], act: dict[str, in
     """When each (source, target, action) is unlocked by an event, and the salience it gains."""
     n_actors, n_actions = len(index), len(act)
     unlock_month = np.zeros((n_actors, n_actors, n_actions), dtype=np.int64)
+    # an option several events unlock closes with the latest window (never, if one has none)
+    lock_month = np.full((n_actors, n_actors, n_actions), -1, dtype=np.int64)
     salience = np.zeros((n_actors, n_actors, n_actions))
     for event in scenario.events:
         month = month_index(scenario.start, event.month) if event.happens else NEVER
@@ -410,7 +497,16 @@ def _compile_events(scenario: Scenario, index: dict[str, int], act: dict[str, in
             i, j, k = index[unlock.source], index[unlock.target], act[unlock.action]
             unlock_month[i, j, k] = max(unlock_month[i, j, k], month)
             salience[i, j, k] += unlock.salience
-    return {"unlock_month": unlock_month, "salience": salience}
+            end = NEVER if unlock.months is None else min(month + unlock.months, NEVER)
+            lock_month[i, j, k] = max(lock_month[i, j, k], end)
+    lock_month[lock_month < 0] = NEVER
+    named = np.zeros((n_actors, n_actors, n_actions), dtype=bool)
+    for event in scenario.events:
+        for unlock in event.unlocks:
+            named[index[unlock.source], index[unlock.target], act[unlock.action]] = True
+    needs = np.array([a.preconditions.needs_unlock for a in scenario.actions], dtype=bool)
+    unlock_month[~named & needs[None, None, :]] = NEVER
+    return {"unlock_month": unlock_month, "lock_month": lock_month, "salience": salience}
 
 
 def _compile_effects(scenario: Scenario) -> Fields:
@@ -428,6 +524,7 @@ def _compile_effects(scenario: Scenario) -> Fields:
         "commitment_effect": effect(lambda e: e.commitment),
         "dependence_effect": effect(lambda e: e.dependence),
         "technology_transfer": effect(lambda e: e.technology_transfer),
+        "relieve_target": effect(lambda e: e.relieve_target),
         "deescalate_target": effect(lambda e: e.deescalate_target),
         "request_support": np.array([a.effects.request_support for a in actions], dtype=bool),
     }
@@ -445,6 +542,9 @@ def _compile_dynamics(scenario: Scenario) -> Fields:
         "hostility_bias": dyn.hostility_bias,
         "affinity": dyn.affinity,
         "reciprocity": dyn.reciprocity,
+        "tone_cap": dyn.tone_cap,
+        "request_weight": dyn.request_weight,
+        "alliance_threshold": dyn.alliance_threshold,
         "nuclear_weight": dyn.nuclear_weight,
         "deterrence_weight": dyn.deterrence_weight,
         "arms_rate": dyn.arms_rate,
@@ -454,12 +554,20 @@ def _compile_dynamics(scenario: Scenario) -> Fields:
     }
 
 
-def _action_mask(outcome: Outcome, index: dict[str, int], act: dict[str, int]) -> np.ndarray:
-    """``mask[k, i, j]``: the events an ``action`` outcome counts (never ``i == j``)."""
+def _action_mask(outcome: Outcome, index: dict[str, int], act: dict[str, int],
+                 domestic: bool = False) -> np.ndarray:
+    """``mask[k, i, j]``: the events an ``action`` outcome counts.
+
+    Never ``i == j``, except for the domestic action, which is only ``i == j`` (a crisis inside
+    one of the listed sources).
+    """
     n_actors, all_actors = len(index), list(index)
     mask = np.zeros((len(act), n_actors, n_actors), dtype=bool)
     sources = [index[c] for c in (outcome.sources or all_actors)]
     targets = [index[c] for c in (outcome.targets or all_actors)]
+    if domestic:
+        mask[act[outcome.action]][sources, sources] = True
+        return mask
     mask[act[outcome.action]][np.ix_(sources, targets)] = True
     np.fill_diagonal(mask[act[outcome.action]], False)
     return mask
@@ -480,6 +588,9 @@ def _compile_outcomes(scenario: Scenario, index: dict[str, int], act: dict[str, 
     n_actors, n_actions = len(index), len(act)
     binary, continuous = [], []
     action_rows, rung_rows, growth_rows = [], [], []
+    election_rows, election_index, election_candidate = [], [], []
+    elections = [e.id for e in scenario.elections]
+    domestic = {a.id for a in scenario.actions if a.domestic}
     action_masks, action_min, rung_pairs, rung_min, growth_actors = [], [], [], [], []
     for row, outcome in enumerate(scenario.outcomes):
         if outcome.kind == "arms_growth":
@@ -491,9 +602,15 @@ def _compile_outcomes(scenario: Scenario, index: dict[str, int], act: dict[str, 
             growth_actors.append(mask)
             continue
         binary.append(row)
-        if outcome.kind == "action":
+        if outcome.kind == "election":
+            election = scenario.elections[elections.index(outcome.election)]
+            election_rows.append(row)
+            election_index.append(elections.index(outcome.election))
+            election_candidate.append([c.id for c in election.candidates]
+                                      .index(outcome.candidate))
+        elif outcome.kind == "action":
             action_rows.append(row)
-            action_masks.append(_action_mask(outcome, index, act))
+            action_masks.append(_action_mask(outcome, index, act, outcome.action in domestic))
             action_min.append(outcome.min_count)
         else:
             rung_rows.append(row)
@@ -516,7 +633,43 @@ def _compile_outcomes(scenario: Scenario, index: dict[str, int], act: dict[str, 
         growth_rows=growth_rows,
         growth_actors=(np.array(growth_actors, dtype=bool) if growth_actors
                        else np.zeros((0, n_actors), dtype=bool)),
+        election_rows=election_rows,
+        election_index=np.array(election_index, dtype=np.int64),
+        election_candidate=np.array(election_candidate, dtype=np.int64),
     )
+
+
+def _compile_elections(scenario: Scenario, index: dict[str, int]) -> CompiledElections:
+    """Each election's actor, month of office and cumulative candidate probabilities."""
+    cumulative = []
+    for election in scenario.elections:
+        probabilities = np.array([c.probability for c in election.candidates])
+        cum = np.cumsum(probabilities / probabilities.sum())
+        cum[-1] = 1.0
+        cumulative.append(cum)
+    return CompiledElections(
+        actor=np.array([index[e.actor] for e in scenario.elections], dtype=np.int64),
+        month=np.array([month_index(scenario.start, e.month) for e in scenario.elections],
+                       dtype=np.int64),
+        cumulative=cumulative)
+
+
+def governed_scenario(scenario: Scenario, winners: tuple[int, ...]) -> Scenario:
+    """The scenario with each held election's winner setting its actor's aims."""
+    actors = {a.code: a for a in scenario.actors}
+    for election, w in zip(scenario.elections, winners, strict=True):
+        if w < 0:
+            continue
+        candidate = election.candidates[w]
+        actor = actors[election.actor]
+        update: dict[str, Any] = {
+            "objectives": actor.objectives.model_copy(update=dict(candidate.objectives))}
+        if candidate.risk_attitude is not None:
+            update["risk_attitude"] = candidate.risk_attitude
+        if candidate.rationality is not None:
+            update["rationality"] = candidate.rationality
+        actors[election.actor] = actor.model_copy(update=update)
+    return scenario.model_copy(update={"actors": [actors[c] for c in scenario.actor_codes]})
 
 
 def compile_scenario(scenario: Scenario, horizon: int | None = None) -> CompiledScenario:
@@ -544,4 +697,6 @@ def compile_scenario(scenario: Scenario, horizon: int | None = None) -> Compiled
         **_compile_effects(scenario),
         **_compile_dynamics(scenario),
         outcomes=_compile_outcomes(scenario, index, act),
+        domestic_action=next((k for k, a in enumerate(scenario.actions) if a.domestic), -1),
+        elections=_compile_elections(scenario, index),
     )

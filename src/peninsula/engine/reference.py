@@ -28,9 +28,11 @@ class FutureState:
     dependence: list[list[float]]
     arms: list[float]
     nuclear: list[float]
+    elsewhere: list[float]
     pending: list[list[bool]]
     received: list[list[float]]
-    done: set[tuple[str, int, int]] = field(default_factory=set)
+    last: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    """Month each remembered action was last taken, by (action id, lower actor, higher actor)."""
 
 
 @dataclass
@@ -39,6 +41,7 @@ class FutureRecord:
 
     events: list[tuple[int, int, int, int]]
     state: FutureState
+    winners: tuple[int, ...] = ()  # the candidate index of each election (-1: not held)
 
 
 def start_state(model: CompiledScenario) -> FutureState:
@@ -51,6 +54,7 @@ def start_state(model: CompiledScenario) -> FutureState:
         dependence=model.dependence.tolist(),
         arms=model.military.tolist(),
         nuclear=model.nuclear.tolist(),
+        elsewhere=model.committed_elsewhere.tolist(),
         pending=[[False] * a for _ in range(a)],
         received=[[0.0] * a for _ in range(a)],
     )
@@ -71,6 +75,7 @@ class _Lookup:
     codes: list[str]
     dyads: dict
     unlock_months: dict  # (action, source, target) -> first month, None if never
+    lock_months: dict  # (action, source, target) -> first month closed again, None if never
     remembered: frozenset
     static: dict = field(default_factory=dict)  # (i, j, k) -> reasons that never change
 
@@ -89,19 +94,26 @@ def _lookup(model: CompiledScenario) -> _Lookup:
     if len(_LOOKUPS) > 64:
         _LOOKUPS.clear()
     unlocks: dict[tuple[str, str, str], int | None] = {}
+    locks: dict[tuple[str, str, str], int | None] = {}
     for event in scenario.events:
         month = month_index(scenario.start, event.month) if event.happens else None
         for unlock in event.unlocks:
             triple = (unlock.action, unlock.source, unlock.target)
             earlier = unlocks.get(triple, 0)
             unlocks[triple] = None if month is None or earlier is None else max(earlier, month)
+            # the option closes with its latest window; an open-ended unlock never closes it
+            end = None if unlock.months is None or month is None else month + unlock.months
+            before = locks.get(triple, -1)
+            locks[triple] = None if end is None or before is None else max(before, end)
     prior = {p for a in scenario.actions for p in a.preconditions.requires_prior}
     lookup = _Lookup(
         codes=scenario.actor_codes,
         dyads={(d.source, d.target): d for d in scenario.dyads},
         unlock_months=unlocks,
+        lock_months=locks,
         remembered=frozenset(
-            a.id for a in scenario.actions if a.preconditions.once_per_pair or a.id in prior),
+            a.id for a in scenario.actions
+            if a.preconditions.once_per_pair or a.preconditions.cooldown_months or a.id in prior),
     )
     _LOOKUPS[key] = (scenario, lookup)
     return lookup
@@ -117,6 +129,8 @@ def _static_reasons(model: CompiledScenario, look: _Lookup, i: int, j: int, k: i
         reasons.append("an actor does not act toward itself")
     if not action.enabled:
         reasons.append("action switched off")
+    if action.domestic:
+        reasons.append("a domestic crisis: no actor chooses it")
     if pre.sources is not None and src not in pre.sources:
         reasons.append(f"{src} is not among the allowed sources")
     if pre.targets is not None and tgt not in pre.targets:
@@ -184,15 +198,19 @@ def _escalation_reasons(model: CompiledScenario, action: Action, s: FutureState,
     return reasons
 
 
-def _history_reasons(action: Action, s: FutureState, i: int, j: int) -> list[str]:
-    """Once-per-pair actions already done, and prior actions still missing."""
+def _history_reasons(action: Action, s: FutureState, i: int, j: int, month: int
+                     ) -> list[str]:
+    """Once-per-pair actions already done, cooldowns not over, prior actions still missing."""
     pre = action.preconditions
     pair = (min(i, j), max(i, j))
+    last = s.last.get((action.id, *pair))
     reasons = []
-    if pre.once_per_pair and (action.id, *pair) in s.done:
+    if pre.once_per_pair and last is not None:
         reasons.append("already done in this pair")
+    elif pre.cooldown_months and last is not None and month - last < pre.cooldown_months:
+        reasons.append(f"done {month - last} months ago; cooldown {pre.cooldown_months} months")
     reasons.extend(f"requires a prior {prior}" for prior in pre.requires_prior
-                   if (prior, *pair) not in s.done)
+                   if (prior, *pair) not in s.last)
     return reasons
 
 
@@ -214,9 +232,15 @@ def _reasons(model: CompiledScenario, s: FutureState, i: int, j: int, k: int,
         opens = look.unlock_months[triple]
         if opens is None or month < opens:
             reasons.append("locked until an exogenous event")
+    elif action.preconditions.needs_unlock:
+        reasons.append("no event unlocks it for this pair")
+    if triple in look.lock_months:
+        closes = look.lock_months[triple]
+        if closes is not None and month >= closes:
+            reasons.append("the event's window has closed")
     reasons += _capability_reasons(action.preconditions, s, i, j, src, tgt)
     reasons += _escalation_reasons(model, action, s, i, j, src, tgt)
-    reasons += _history_reasons(action, s, i, j)
+    reasons += _history_reasons(action, s, i, j, month)
     return reasons
 
 
@@ -225,33 +249,45 @@ def _pair_terms(model: CompiledScenario, s: FutureState, strength: list[float],
     """State-dependent parts of the utility that do not depend on the action."""
     a = model.n_actors
     side_i = strength[i] + sum(s.commitment[m][i] * strength[m] for m in range(a))
-    side_j = strength[j] + sum(s.commitment[m][j] * strength[m] for m in range(a))
+    resolve = model.resolve
+    reply_j = (strength[j] * resolve[j]
+               + sum(s.commitment[m][j] * strength[m] * resolve[m] for m in range(a)))
     nuclear_side_j = deterrent[j] + sum(s.commitment[m][j] * deterrent[m] for m in range(a))
-    ratio = side_j / (1.0 + side_i)
+    ratio = reply_j / (1.0 + side_i)
     perceived = s.relation[i][j] - model.hostility_bias * bool(model.hostile[i, j])
     rel_term = model.affinity * (perceived / 10.0)
-    rel_term = rel_term + model.reciprocity * (s.received[i][j] / 10.0)
+    received = min(max(s.received[i][j], -model.tone_cap), model.tone_cap)
+    rel_term = rel_term + model.reciprocity * (received / 10.0)
     credibility = s.commitment[i][j] * s.pending[i][j]
-    need = max(s.commitment[i][m] * (1.0 + s.pending[i][m]) * (s.rung[m][j] / 9.0)
-               for m in range(a))
+    need = max(s.commitment[i][m] * (1.0 + model.request_weight * s.pending[i][m])
+               * (s.rung[m][j] / 9.0) for m in range(a))
+    patronage = sum(s.dependence[i][m] for m in range(a))
+    tied = s.elsewhere[i]
     deterrence = 1.0 + model.deterrence_weight * nuclear_side_j
     current = model.escalation_level[math.floor(s.rung[i][j])]
-    return ratio, rel_term, credibility, need, deterrence, current
+    war = max([s.rung[i][j]] + [s.rung[m][j] for m in range(a)
+                                if s.commitment[i][m] >= model.alliance_threshold])
+    joined = model.escalation_level[math.floor(war)]
+    return ratio, rel_term, credibility, need, deterrence, current, patronage, joined, tied
 
 
 def _utility(model: CompiledScenario, s: FutureState, terms: tuple[float, ...],
              i: int, j: int, k: int) -> float:
     """Expected utility of action ``k`` by ``i`` toward ``j`` (see the vectorised engine)."""
-    ratio, rel_term, credibility, need, deterrence, current = terms
-    g10 = model.goldstein[k] / 10.0
+    ratio, rel_term, credibility, need, deterrence, current, patronage, joined, tied = terms
+    if model.defends[k]:  # defending an ally climbs from the war it joins
+        current = joined
+    tone = min(max(model.goldstein[k], -model.tone_cap), model.tone_cap) / 10.0
     u = model.static_utility[i, k] + model.salience[i, j, k]
-    u = u + rel_term * g10
+    u = u + rel_term * tone
     u = u - ratio * model.retaliation_coef[i, k]
     climb = max(model.escalation_level[model.rung[k]] - current, 0.0)
     u = u - (deterrence * model.escalation_coef[i]) * climb
     u = u - s.dependence[i][j] * model.dependence_coef[i, k]
     u = u + credibility * model.answers_coef[i, k]
     u = u + need * model.defends_coef[i, k]
+    u = u - patronage * model.patron_coef[i, k]
+    u = u + tied * model.relief_coef[i, k]
     return float(u)
 
 
@@ -275,19 +311,26 @@ def simulate_future(model: CompiledScenario, draws: list[np.ndarray]) -> FutureR
     a = model.n_actors
     s = start_state(model)
     events: list[tuple[int, int, int, int]] = []
+    winners = [-1] * model.elections.size
     clip = lambda x, lo, hi: min(max(x, lo), hi)  # noqa: E731
     for month in range(model.horizon):
         u = draws[month]
-        deterrent = [s.nuclear[i] * (0.5 + 0.5 * model.second_strike[i]) for i in range(a)]
-        strength = [s.arms[i] * (1.0 - model.committed_elsewhere[i])
+        for e in range(model.elections.size):  # the winner takes office: its aims count now
+            if model.elections.month[e] == month:
+                who = model.elections.actor[e]
+                winners[e] = int(model.elections.winners(e, np.array([u[SHOCK, who, who]]))[0])
+        governing = model.regime(tuple(winners))
+        deterrent = [s.nuclear[i] * model.deterrent_factor[i] for i in range(a)]
+        strength = [s.arms[i] * (1.0 - s.elsewhere[i])
                     + model.nuclear_weight * deterrent[i] for i in range(a)]
-        choice = [[_choose(model, s, i, j, month, float(u[CHOICE, i, j]), strength, deterrent)
+        choice = [[_choose(governing, s, i, j, month, float(u[CHOICE, i, j]), strength,
+                           deterrent)
                    for j in range(a)] for i in range(a)]
         for i in range(a):
             for j in range(a):
                 if choice[i][j]:
                     events.append((month, i, j, choice[i][j]))
-        _apply(model, s, choice)
+        _apply(model, s, choice, month)
         _arms(model, s)
         for i in range(a):
             for j in range(i + 1, a):
@@ -295,10 +338,20 @@ def simulate_future(model: CompiledScenario, draws: list[np.ndarray]) -> FutureR
                     delta = (-1.0 if u[SIGN, i, j] < 0.5 else 1.0) * model.shock_magnitude
                     s.relation[i][j] = clip(s.relation[i][j] + delta, -10.0, 10.0)
                     s.relation[j][i] = clip(s.relation[j][i] + delta, -10.0, 10.0)
-    return FutureRecord(events=events, state=s)
+        for i in range(a):  # an outside war's tempo: a bounded, mean-reverting walk
+            if not math.isnan(model.theatre_mean[i]):
+                step = (model.theatre_reversion[i] * (model.theatre_mean[i] - s.elsewhere[i])
+                        + model.theatre_volatility[i] * (2.0 * u[CHOICE, i, i] - 1.0))
+                s.elsewhere[i] = clip(s.elsewhere[i] + step, model.theatre_low[i],
+                                      model.theatre_high[i])
+        for i in range(a):  # a domestic crisis is recorded, and changes nothing else
+            if model.domestic_action >= 0 and u[SIGN, i, i] < model.instability[i]:
+                events.append((month, i, i, model.domestic_action))
+    return FutureRecord(events=events, state=s, winners=tuple(winners))
 
 
-def _apply(model: CompiledScenario, s: FutureState, choice: list[list[int]]) -> None:
+def _apply(model: CompiledScenario, s: FutureState, choice: list[list[int]], month: int
+           ) -> None:
     a = model.n_actors
     clip = lambda x, lo, hi: min(max(x, lo), hi)  # noqa: E731
     gold = [[model.goldstein[choice[i][j]] if choice[i][j] else 0.0 for j in range(a)]
@@ -337,18 +390,21 @@ def _apply(model: CompiledScenario, s: FutureState, choice: list[list[int]]) -> 
     s.dependence = [[clip(s.dependence[i][j] + tie[i][j] + tie[j][i], 0.0, 1.0)
                      for j in range(a)] for i in range(a)]
     s.pending = [[bool(model.request_support[choice[j][i]]) for j in range(a)] for i in range(a)]
+    for j in range(a):  # forces sent to fight in j's war relieve it
+        relieved = sum(model.relieve_target[choice[i][j]] for i in range(a))
+        s.elsewhere[j] = clip(s.elsewhere[j] - relieved, 0.0, 1.0)
     remembered = _lookup(model).remembered
     for i in range(a):
         for j in range(a):
             action = model.scenario.actions[choice[i][j]]
             if choice[i][j] and action.id in remembered:
-                s.done.add((action.id, min(i, j), max(i, j)))
+                s.last[(action.id, min(i, j), max(i, j))] = month
 
 
 def _arms(model: CompiledScenario, s: FutureState) -> None:
     a = model.n_actors
-    deterrent = [s.nuclear[i] * (0.5 + 0.5 * model.second_strike[i]) for i in range(a)]
-    strength = [s.arms[i] * (1.0 - model.committed_elsewhere[i])
+    deterrent = [s.nuclear[i] * model.deterrent_factor[i] for i in range(a)]
+    strength = [s.arms[i] * (1.0 - s.elsewhere[i])
                 + model.nuclear_weight * deterrent[i] for i in range(a)]
     perceived = [[s.relation[i][j] - model.hostility_bias * bool(model.hostile[i, j])
                   for j in range(a)] for i in range(a)]

@@ -6,10 +6,13 @@ Actors are names, adjectives, capitals, leaders and institutions mapped to CAMEO
 minister", "troops") mapped to a CAMEO sector code (``GOV``, ``MIL`` …) that the coder attaches
 to the nearest country ("the DPRK foreign minister" → ``PRKGOV``).
 
-The built-in table covers every country of ``countries.py`` by name, adjective and capital,
-and the Northeast Asian actors of the flagship scenario (PRK, KOR, CHN, RUS, USA, JPN, UKR and
-the UN) with institutions and leaders up to 2025; the Phoenix dictionaries (dated 2014) can be
-added with ``load_phoenix_actors`` / ``load_phoenix_agents``.
+The built-in table is, in order of precedence: every country of ``countries.py`` by name,
+adjective and capital; the institutions of the flagship scenario's actors (PRK, KOR, CHN, RUS,
+USA, JPN, UKR and the UN); the curated office-holders 2014–2024-02-15 of PRK, KOR, USA, CHN,
+RUS and JPN (``data/officeholders_2014_2024.csv``, a source line each); and the full Phoenix
+actor dictionaries of PETRARCH-2 (countries, international and non-state actors, built Jan
+2014). Extra Phoenix-style CSVs can be added with ``load_phoenix_actors`` /
+``load_phoenix_agents``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from peninsula.events.countries import countries
+from peninsula.events.dictionaries import officeholders, petrarch_dictionaries
 
 
 @dataclass(frozen=True)
@@ -68,70 +72,6 @@ NATO;North Atlantic Treaty Organization|IGOWSTNAT||
 European Union;EU|IGOEUREEC||
 """
 
-_PEOPLE = """\
-Kim Jong Un;Kim Jong-un;Kim Jong-Un;Kim Jongun|PRKGOV|2011-12-17|
-Kim Jong Il;Kim Jong-il|PRKGOV|1994-07-08|2011-12-17
-Kim Yo Jong;Kim Yo-jong|PRKGOV|2014-01-01|
-Choe Son Hui;Choe Son-hui;Choe Son-Hui;Choe Son Hi|PRKGOV|2018-01-01|
-Ri Son Gwon;Ri Son-gwon|PRKGOV|2018-01-01|
-Ri Yong Ho;Ri Yong-ho|PRKGOV|2016-05-01|2020-01-31
-Kim Tok Hun;Kim Tok-hun|PRKGOV|2021-01-01|
-Pak Jong Chon;Pak Jong-chon|PRKMIL|2020-01-01|
-Yoon Suk Yeol;Yoon Suk-yeol;Yoon Suk-Yeol;Yoon|KORGOV|2022-05-10|2025-04-04
-Moon Jae-in;Moon Jae In;Moon Jae-In|KORGOV|2017-05-10|2022-05-09
-Park Geun-hye;Park Geun Hye|KORGOV|2013-02-25|2017-03-10
-Lee Myung-bak;Lee Myung Bak|KORGOV|2008-02-25|2013-02-24
-Lee Jae-myung;Lee Jae Myung|KOROPP|2015-01-01|2025-06-03
-Lee Jae-myung;Lee Jae Myung|KORGOV|2025-06-04|
-Park Jin|KORGOV|2022-05-12|2024-01-10
-Cho Tae-yul;Cho Tae Yul|KORGOV|2024-01-10|2025-06-03
-Shin Won-sik;Shin Won Sik|KORMIL|2023-10-07|2024-09-06
-Han Duck-soo;Han Duck Soo|KORGOV|2022-05-21|2025-05-01
-Xi Jinping;Xi|CHNGOV|2012-11-15|
-Hu Jintao|CHNGOV|2002-11-15|2012-11-15
-Wang Yi|CHNGOV|2013-03-16|
-Li Qiang|CHNGOV|2023-03-11|
-Li Keqiang|CHNGOV|2013-03-15|2023-03-11
-Qin Gang|CHNGOV|2022-12-30|2023-07-25
-Sun Weidong|CHNGOV|2019-01-01|
-Zhao Leji|CHNGOV|2022-10-23|
-Dong Jun|CHNMIL|2023-12-29|
-Vladimir Putin;Putin;Vladimir V. Putin|RUSGOV|1999-08-09|
-Sergei Lavrov;Sergey Lavrov;Lavrov|RUSGOV|2004-03-09|
-Dmitry Medvedev;Medvedev|RUSGOV|2008-05-07|
-Mikhail Mishustin;Mishustin|RUSGOV|2020-01-16|
-Sergei Shoigu;Sergey Shoigu;Shoigu|RUSMIL|2012-11-06|2024-05-12
-Sergei Shoigu;Sergey Shoigu;Shoigu|RUSGOV|2024-05-12|
-Andrei Belousov;Andrey Belousov;Belousov|RUSMIL|2024-05-14|
-Dmitry Peskov;Peskov|RUSGOV|2012-05-01|
-Maria Zakharova;Zakharova|RUSGOV|2015-08-10|
-Andrei Rudenko|RUSGOV|2019-01-01|
-Joe Biden;Biden;Joseph Biden;Joseph R. Biden|USAGOV|2009-01-20|2025-01-20
-Donald Trump;Trump;Donald J. Trump|USAGOV|2017-01-20|2021-01-20
-Donald Trump;Trump;Donald J. Trump|USAGOV|2025-01-20|
-Barack Obama;Obama|USAGOV|2009-01-20|2017-01-20
-George W. Bush;Bush|USAGOV|2001-01-20|2009-01-20
-Antony Blinken;Blinken|USAGOV|2021-01-26|2025-01-20
-Lloyd Austin|USAMIL|2021-01-22|2025-01-20
-Jake Sullivan|USAGOV|2021-01-20|2025-01-20
-Kamala Harris|USAGOV|2021-01-20|2025-01-20
-Mike Pompeo;Pompeo|USAGOV|2017-01-23|2021-01-20
-Marco Rubio;Rubio|USAGOV|2025-01-21|
-Fumio Kishida;Kishida|JPNGOV|2021-10-04|2024-10-01
-Shigeru Ishiba;Ishiba|JPNGOV|2024-10-01|2025-10-21
-Sanae Takaichi;Takaichi|JPNGOV|2025-10-21|
-Shinzo Abe;Abe|JPNGOV|2012-12-26|2020-09-16
-Yoshihide Suga;Suga|JPNGOV|2020-09-16|2021-10-04
-Yoko Kamikawa;Kamikawa|JPNGOV|2023-09-13|2024-10-01
-Yoshimasa Hayashi;Hayashi|JPNGOV|2021-11-10|
-Volodymyr Zelensky;Volodymyr Zelenskyy;Zelensky;Zelenskyy|UKRGOV|2019-05-20|
-Dmytro Kuleba;Kuleba|UKRGOV|2020-03-04|2024-09-05
-Andrii Sybiha;Sybiha|UKRGOV|2024-09-05|
-Petro Poroshenko;Poroshenko|UKRGOV|2014-06-07|2019-05-20
-Antonio Guterres;António Guterres;Guterres|IGOUNO|2017-01-01|
-Ban Ki-moon;Ban Ki Moon|IGOUNO|2007-01-01|2016-12-31
-"""  # noqa: E501
-
 #: Agent nouns → CAMEO sector codes.
 AGENTS: dict[str, str] = {
     **dict.fromkeys((
@@ -173,8 +113,12 @@ def _day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def builtin_actors() -> list[ActorEntry]:
-    """Return the built-in actor dictionary (countries, institutions, leaders)."""
+def builtin_actors(phoenix: bool = True) -> list[ActorEntry]:
+    """Return the built-in actor dictionary, curated entries first (they win ties).
+
+    ``phoenix=False`` leaves out the Phoenix dictionaries (countries, institutions and the
+    curated office-holders only).
+    """
     entries: list[ActorEntry] = []
     for country in countries():
         for phrase in (*country.names, *country.adjectives, *country.capitals):
@@ -188,12 +132,24 @@ def builtin_actors() -> list[ActorEntry]:
     for code, phrases in extra_countries.items():
         for phrase in phrases:
             entries.append(ActorEntry(phrase, code))
-    for block, person in ((_INSTITUTIONS, False), (_PEOPLE, True)):
-        for line in block.splitlines():
-            phrases, code, start, end = line.split("|")
-            for phrase in phrases.split(";"):
-                entries.append(ActorEntry(phrase.strip(), code, _day(start), _day(end), person))
+    for line in _INSTITUTIONS.splitlines():
+        phrases, code, start, end = line.split("|")
+        for phrase in phrases.split(";"):
+            entries.append(ActorEntry(phrase.strip(), code, _day(start), _day(end)))
+    for phrase, code, start, end in officeholders():
+        entries.append(ActorEntry(phrase, code, start, end, person=True))
+    if phoenix:
+        for phrase, code, start, end in petrarch_dictionaries().actors:
+            entries.append(ActorEntry(phrase, code, start, end, person=start is not None))
     return entries
+
+
+def builtin_agents() -> dict[str, str]:
+    """Agent noun → sector code: the curated ``AGENTS`` first, then Phoenix's agents."""
+    agents = dict(AGENTS)
+    for phrase, code in petrarch_dictionaries().agents.items():
+        agents.setdefault(phrase, code)
+    return agents
 
 
 def load_phoenix_actors(path: str | Path) -> list[ActorEntry]:

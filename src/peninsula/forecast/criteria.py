@@ -8,7 +8,11 @@ A criterion is written in YAML under a question's ``criterion`` key and has a ``
     ``since``, ``YYYY-MM``) up to and including the question's closing month. The action is
     named by exactly one of ``action`` (catalogue ids), ``cameo`` (CAMEO codes; a code also
     matches its sub-codes, so ``"19"`` matches ``"190"`` and ``"195"``) or ``plover`` (PLOVER
-    event types, e.g. ``CONSULT``); each takes one value or a list.
+    event types, e.g. ``CONSULT``); each takes one value or a list. ``attributes`` narrows the
+    actions to those whose catalogue attributes match (``{class: intercontinental}``,
+    ``{level: leaders, venue: [target_capital, third_country]}``); given alone, it selects
+    among all actions. A domestic action (a crisis inside an actor) counts where its source is
+    one of ``sources``; ``targets`` does not apply to it.
 ``outcome``
     A binary outcome of the scenario (by id) first occurred by the closing month.
 ``state``
@@ -89,6 +93,7 @@ class ActionCriterion(_Schema):
     action: Names | None = None
     cameo: Names | None = None
     plover: Names | None = None
+    attributes: dict[str, Names] | None = None
     sources: list[str] | None = None
     targets: list[str] | None = None
     min_count: Annotated[int, Field(ge=1)] = 1
@@ -97,8 +102,9 @@ class ActionCriterion(_Schema):
     @model_validator(mode="after")
     def _one_name(self) -> ActionCriterion:
         given = [name for name in ("action", "cameo", "plover") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError("name the action by exactly one of 'action', 'cameo' or 'plover'"
+        if len(given) > 1 or (not given and not self.attributes):
+            raise ValueError("name the action by exactly one of 'action', 'cameo' or 'plover', "
+                             "or select it by 'attributes'"
                              + (f" (got {', '.join(given)})" if given else ""))
         return self
 
@@ -185,6 +191,13 @@ class Vocabulary:
     actions: list[str]
     cameo: list[str | None]
     outcome_columns: dict[str, int | None]
+    attributes: list[dict[str, str]] = field(default_factory=list)
+    domestic: list[bool] = field(default_factory=list)
+
+    @property
+    def domestic_mask(self) -> np.ndarray:
+        """Which actions are domestic (recorded inside one actor, source = target)."""
+        return np.array(self.domestic or [False] * len(self.actions), dtype=bool)
 
     @classmethod
     def from_model(cls, model: CompiledScenario) -> Vocabulary:
@@ -195,7 +208,9 @@ class Vocabulary:
             columns[out.ids[row]] = column
         return cls(start=model.scenario.start, actors=list(model.actors),
                    actions=list(model.actions), cameo=list(model.cameo),
-                   outcome_columns=columns)
+                   outcome_columns=columns,
+                   attributes=[dict(a.attributes) for a in model.scenario.actions],
+                   domestic=[a.domestic for a in model.scenario.actions])
 
     @cached_property
     def plover(self) -> list[str | None]:
@@ -448,7 +463,9 @@ class _Resolver:
     def action_mask(self, crit: ActionCriterion, loc: list[str | int]) -> np.ndarray:
         vocab = self.vocab
         mask = np.zeros(len(vocab.actions), dtype=bool)
-        if crit.action is not None:
+        if crit.action is None and crit.cameo is None and crit.plover is None:
+            mask[1:] = True  # attributes alone: every action but doing nothing
+        elif crit.action is not None:
             name, wanted = "action", _as_list(crit.action)
             for i, action_id in enumerate(wanted):
                 if action_id in vocab.actions and action_id != "do_nothing":
@@ -482,6 +499,25 @@ class _Resolver:
                                  f"no action of the scenario has PLOVER type {plover!r}; its "
                                  f"types are {', '.join(carried)}")
                 mask[hits] = True
+        if crit.attributes:
+            mask &= self.attribute_mask(crit.attributes, [*loc, "attributes"])
+        return mask
+
+    def attribute_mask(self, wanted: dict[str, Names], loc: list[str | int]) -> np.ndarray:
+        """Actions whose attributes match every key (any of the listed values)."""
+        table = self.vocab.attributes or [{} for _ in self.vocab.actions]
+        mask = np.ones(len(table), dtype=bool)
+        for key, values in wanted.items():
+            allowed = set(_as_list(values))
+            known = sorted({a[key] for a in table if key in a})
+            if not known:
+                keys = sorted({k for a in table for k in a})
+                self.problem([*loc, key], f"no action of the scenario has attribute {key!r}; "
+                                          f"its attributes are {', '.join(keys) or 'none'}")
+            elif allowed - set(known):
+                self.problem([*loc, key], f"no action has {key} {sorted(allowed - set(known))[0]!r}"
+                                          f"; expected one of {', '.join(known)}")
+            mask &= np.array([a.get(key) in allowed for a in table])
         return mask
 
     @staticmethod
@@ -498,6 +534,10 @@ class _Resolver:
             pairs[np.ix_(sources, targets)] = True
             np.fill_diagonal(pairs, False)
             table = actions[:, None, None] & pairs[None, :, :]
+            inside = np.zeros((n_a, n_a), dtype=bool)  # a domestic act: source = target
+            inside[sources, sources] = True
+            for k in np.flatnonzero(actions & self.vocab.domestic_mask):
+                table[k] = inside
             assert table.shape == (n_k, n_a, n_a)
             first = 0
             if crit.since is not None:

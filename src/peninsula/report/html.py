@@ -24,6 +24,7 @@ from peninsula.analysis.paths import fan_quantiles, network
 from peninsula.analysis.policies import policy_probabilities
 from peninsula.analysis.robustness import RobustnessTable, robustness_of
 from peninsula.analysis.sensitivity import Sensitivity, screening, sensitivity
+from peninsula.scenario.model import RUNG_LEGEND
 from peninsula.store.explorations import ExplorationResults
 
 __all__ = ["render_exploration_report", "render_run_report", "write_report"]
@@ -56,7 +57,7 @@ def _template() -> Any:
     return env.get_template("report.html.j2")
 
 
-def _chart(fig: Any, chart_id: str) -> dict[str, str]:
+def chart(fig: Any, chart_id: str) -> dict[str, str]:
     fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 50},
                       font={"family": "system-ui, sans-serif", "size": 12})
     html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{chart_id}",
@@ -83,6 +84,10 @@ def write_report(html: str, path: str | Path) -> Path:
 # --------------------------------------------------------------------------- charts
 
 
+HEATMAP_FLOOR = 1e-4
+"""Lowest probability the heatmap's colour distinguishes (0.01%); lower ones share its colour."""
+
+
 def _probability_heatmap(res: ExplorationResults, rows) -> dict[str, str]:
     go = _plotly()
     binary = [o for o in res.outcomes if o["kind"] == "binary"]
@@ -94,17 +99,25 @@ def _probability_heatmap(res: ExplorationResults, rows) -> dict[str, str]:
             e = index[(label, o["id"])].estimate
             z[p, j] = e.value
             text[p, j] = f"{_pct(e.value)}<br>({_pct(e.low)}-{_pct(e.high)})"
+    # colour on a log scale from 0.01% to 100%: a linear scale set by the near-certain outcomes
+    # would leave a 0.5% war almost white beside a 99% treaty
+    shade = np.log10(np.clip(z, HEATMAP_FLOOR, 1.0))
+    ticks = np.arange(np.log10(HEATMAP_FLOOR), 0.5)
     fig = go.Figure(go.Heatmap(
-        z=z * 100, x=[o["label"] for o in binary], y=res.policy_short, colorscale="Reds",
-        text=text, texttemplate="%{text}", textfont={"size": 9},
-        colorbar={"title": "%"}, hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
-    fig.update_layout(title=f"Outcome probability per policy ({res.lever_order}; 95% interval)",
+        z=shade, zmin=float(ticks[0]), zmax=0.0, x=[o["label"] for o in binary],
+        y=res.policy_short, colorscale="Reds", text=text, texttemplate="%{text}",
+        textfont={"size": 9},
+        colorbar={"title": "probability (log scale)", "tickvals": ticks.tolist(),
+                  "ticktext": [f"{100 * 10.0 ** t:g}%" for t in ticks]},
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
+    fig.update_layout(title=f"Outcome probability per policy ({res.lever_order}; 95% interval; "
+                            "colour on a log scale)",
                       height=max(360, 40 * len(res.policies) + 160),
                       xaxis={"tickangle": -30}, yaxis={"autorange": "reversed"})
-    return _chart(fig, "probabilities")
+    return chart(fig, "probabilities")
 
 
-def _outcome_bars(res: ExplorationResults, rows, outcome: str) -> dict[str, str]:
+def outcome_bars(res: ExplorationResults, rows, outcome: str) -> dict[str, str]:
     go = _plotly()
     picked = [r for r in rows if r.outcome == outcome]
     short = dict(zip(res.policy_labels, res.policy_short, strict=True))
@@ -120,10 +133,10 @@ def _outcome_bars(res: ExplorationResults, rows, outcome: str) -> dict[str, str]
                       xaxis_title="probability (%)" if kind == "binary" else "mean",
                       height=max(320, 28 * len(picked) + 140),
                       yaxis={"autorange": "reversed"})
-    return _chart(fig, "outcome-bars")
+    return chart(fig, "outcome-bars")
 
 
-def _sensitivity_chart(res: ExplorationResults, sens: Sensitivity,
+def sensitivity_chart(res: ExplorationResults, sens: Sensitivity,
                        outcome: str) -> dict[str, str]:
     go = _plotly()
     names = list(sens.names)
@@ -144,10 +157,10 @@ def _sensitivity_chart(res: ExplorationResults, sens: Sensitivity,
                           title=f"Which assumptions move {sens.label.lower()} "
                                 "(rank correlation; Sobol needs --sampler sobol)")
     fig.update_layout(xaxis={"tickangle": -30}, height=420)
-    return _chart(fig, "sensitivity")
+    return chart(fig, "sensitivity")
 
 
-def _prim_chart(res: ExplorationResults, found: Discovery) -> dict[str, str]:
+def prim_chart(res: ExplorationResults, found: Discovery) -> dict[str, str]:
     go = _plotly()
     fig = go.Figure()
     bounds = {u["name"]: (u["low"], u["high"]) for u in res.uncertainties}
@@ -168,10 +181,10 @@ def _prim_chart(res: ExplorationResults, found: Discovery) -> dict[str, str]:
                       title=f"Where {found.label.lower()} exceeds {_pct(found.threshold)} "
                             "(PRIM boxes, limits as a share of each range)",
                       height=max(300, 50 * sum(len(b.restrictions) for b in found.boxes) + 150))
-    return _chart(fig, "prim")
+    return chart(fig, "prim")
 
 
-def _fan_figure(labels: Sequence[str], quantiles: np.ndarray, x: Sequence[str],
+def fan_figure(labels: Sequence[str], quantiles: np.ndarray, x: Sequence[str],
                 title: str, chart_id: str, y_title: str) -> dict[str, str]:
     """Fan charts: one panel per label; ``quantiles`` is ``(panels, 5, T)`` at QUANTILES."""
     go = _plotly()
@@ -199,10 +212,10 @@ def _fan_figure(labels: Sequence[str], quantiles: np.ndarray, x: Sequence[str],
     fig.update_yaxes(range=[0, 9], title_text=y_title, col=1)
     fig.update_layout(title=title, height=260 * rows + 120)
     fig.update_annotations(font_size=10)
-    return _chart(fig, chart_id)
+    return chart(fig, chart_id)
 
 
-def _network_figure(actors: Sequence[str], panels: Sequence[tuple[str, np.ndarray, np.ndarray]],
+def network_figure(actors: Sequence[str], panels: Sequence[tuple[str, np.ndarray, np.ndarray]],
                     chart_id: str = "network") -> dict[str, str]:
     """Relation network panels: ``(title, relation[A, A], commitment[A, A])`` each."""
     go = _plotly()
@@ -251,7 +264,7 @@ def _network_figure(actors: Sequence[str], panels: Sequence[tuple[str, np.ndarra
     fig.update_layout(title="Relations among the actors (colour: relation on the Goldstein "
                             "scale, red hostile, blue friendly; width: commitment)",
                       height=480)
-    return _chart(fig, chart_id)
+    return chart(fig, chart_id)
 
 
 # --------------------------------------------------------------------------- tables
@@ -267,7 +280,7 @@ def _robustness_rows(table: RobustnessTable, kind: str,
             for rec in table.levers]
 
 
-def _quarter_labels(start: str, quarters: int) -> list[str]:
+def quarter_labels(start: str, quarters: int) -> list[str]:
     y0, m0 = (int(part) for part in start.split("-"))
     labels = []
     for q in range(quarters):
@@ -301,7 +314,7 @@ def render_exploration_report(res: ExplorationResults, *, outcome: str | None = 
         "intro": "Each probability is the share of simulated futures in which the outcome "
                  "occurs, averaged over the sampled assumptions; the 95% interval counts "
                  "both the spread across assumptions and the finite number of futures.",
-        "charts": [_probability_heatmap(res, rows), _outcome_bars(res, rows, outcome)],
+        "charts": [_probability_heatmap(res, rows), outcome_bars(res, rows, outcome)],
         "tables": [], "notes": []})
     short = dict(zip(res.policy_labels, res.policy_short, strict=True))
     robust_tables = [{
@@ -337,7 +350,7 @@ def render_exploration_report(res: ExplorationResults, *, outcome: str | None = 
                                      for j, n in enumerate(sens.names)]})
     sections.append({
         "id": "sensitivity", "title": f"Which assumptions decide {meta['label'].lower()}",
-        "intro": "Averaged over the policies.", "charts": [_sensitivity_chart(res, sens, outcome)],
+        "intro": "Averaged over the policies.", "charts": [sensitivity_chart(res, sens, outcome)],
         "tables": sens_tables, "notes": sens_notes})
     prim_tables = []
     for b, box in enumerate(found.boxes):
@@ -358,24 +371,23 @@ def render_exploration_report(res: ExplorationResults, *, outcome: str | None = 
                  f"the box, density the share of the box's experiments that are such cases "
                  f"({found.n_of_interest:,} of {found.n_rows:,} experiments; a box must reach "
                  f"a density of {_pct(found.density)}).",
-        "charts": [_prim_chart(res, found)] if found.boxes else [],
+        "charts": [prim_chart(res, found)] if found.boxes else [],
         "tables": prim_tables, "notes": [found.message] if found.message else []})
     fans = fan_quantiles(res, QUANTILES)
-    x = _quarter_labels(m["start_month"], fans.shape[2])
+    x = quarter_labels(m["start_month"], fans.shape[2])
     sections.append({
         "id": "escalation", "title": "Escalation over time",
         "intro": "For each sampled parameter set, the highest escalation rung held in each "
                  "quarter is averaged over its futures; the fans show how that average spreads "
-                 "across the sampled assumptions (0 talk ... 4 show of force, 6 clash, "
-                 "8 war, 9 nuclear use).",
-        "charts": [_fan_figure(res.policy_short, fans, x, "Mean escalation rung per quarter "
+                 f"across the sampled assumptions ({RUNG_LEGEND}).",
+        "charts": [fan_figure(res.policy_short, fans, x, "Mean escalation rung per quarter "
                                "(quantiles across samples)", "fan", "rung")],
         "tables": [], "notes": []})
     net = network(res)
     sections.append({
         "id": "network", "title": "The relation network at the start and at the horizon",
         "intro": "Averaged over samples and policies.",
-        "charts": [_network_figure(net["actors"], [
+        "charts": [network_figure(net["actors"], [
             ("start", net["start"]["relation"], net["start"]["commitment"]),
             (f"after {m['months']} months", net["end"]["relation"],
              net["end"]["commitment"])])],
@@ -466,7 +478,7 @@ def render_run_report(summary: Mapping[str, Any], *, quarter_rung: np.ndarray | 
         fig.update_layout(title="Outcome probabilities (95% interval)",
                           xaxis_title="probability (%)", yaxis={"autorange": "reversed"},
                           height=max(320, 30 * len(binary) + 140))
-        charts.append(_chart(fig, "probabilities"))
+        charts.append(chart(fig, "probabilities"))
     table_rows = [{"highlight": False,
                    "cells": [o["label"], _fmt(o.get("kind", "binary"))(o["estimate"]["value"]),
                              f"{_fmt(o.get('kind', 'binary'))(o['estimate']['low'])} - "
@@ -479,12 +491,12 @@ def render_run_report(summary: Mapping[str, Any], *, quarter_rung: np.ndarray | 
     if quarter_rung is not None and np.asarray(quarter_rung).size:
         q = np.quantile(np.asarray(quarter_rung, dtype=np.float64), QUANTILES, axis=0)
         start = start_month or meta.get("start_month")
-        x = (_quarter_labels(start, q.shape[1]) if start
+        x = (quarter_labels(start, q.shape[1]) if start
              else [f"Q{i + 1}" for i in range(q.shape[1])])
         sections.append({
             "id": "escalation", "title": "Escalation over time",
             "intro": "Highest rung held per quarter, quantiles across futures.",
-            "charts": [_fan_figure(["all futures"], q[None], x,
+            "charts": [fan_figure(["all futures"], q[None], x,
                                    "Highest escalation rung per quarter", "fan", "rung")],
             "tables": [], "notes": []})
     paths = summary.get("escalation_paths") or []
@@ -500,7 +512,7 @@ def render_run_report(summary: Mapping[str, Any], *, quarter_rung: np.ndarray | 
         sections.append({
             "id": "network", "title": "The relation network at the start and at the horizon",
             "intro": "Horizon values are averaged over futures.",
-            "charts": [_network_figure(network["actors"], [
+            "charts": [network_figure(network["actors"], [
                 ("start", np.asarray(network["start"]["relation"]),
                  np.asarray(network["start"]["commitment"])),
                 ("horizon", np.asarray(network["end"]["relation"]),

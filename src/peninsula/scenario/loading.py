@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from peninsula.errors import UserError
 from peninsula.scenario.cameo import cameo_table
-from peninsula.scenario.model import Scenario
+from peninsula.scenario.model import Scenario, month_index
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """Scenario files above this size are refused before parsing (a scenario is a few kB)."""
@@ -707,6 +707,52 @@ def _outcome_problems(scenario: Scenario, refs: _References) -> None:
                                    "one of them a military above 0"))
 
 
+def _politics_problems(scenario: Scenario, refs: _References) -> None:
+    """Elections name known actors and candidates; the domestic action exists if needed."""
+    domestic = [i for i, a in enumerate(scenario.actions) if a.domestic]
+    for i in domestic[1:]:
+        refs.found.append((["actions", i, "domestic"], "only one action may be domestic"))
+    unstable = [i for i, a in enumerate(scenario.actors) if a.instability > 0]
+    if unstable and not domestic:
+        refs.found.append((["actors", unstable[0], "instability"],
+                           "an actor with instability needs an action with 'domestic: true' "
+                           "to record its crises (the standard catalogue's domestic_crisis)"))
+    seen: set[tuple[str, str]] = set()
+    for i, election in enumerate(scenario.elections):
+        loc = ["elections", i]
+        refs.actor([*loc, "actor"], election.actor)
+        total = sum(c.probability for c in election.candidates)
+        if abs(total - 1.0) > 1e-6:
+            refs.found.append(([*loc, "candidates"],
+                               f"candidate probabilities sum to {total:g}, expected 1"))
+        ids = [c.id for c in election.candidates]
+        refs.found.extend(([*loc, "candidates", j, "id"], f"duplicate candidate {c!r}")
+                          for j, c in enumerate(ids) if ids.index(c) != j)
+        if month_index(scenario.start, election.month) < 0:
+            refs.found.append(([*loc, "month"], f"{election.month} is before the scenario's "
+                                                f"start {scenario.start}"))
+        if (election.actor, election.month) in seen:
+            refs.found.append(([*loc, "month"], f"a second election of {election.actor} in "
+                                                f"{election.month}"))
+        seen.add((election.actor, election.month))
+
+
+def _election_outcome_problems(scenario: Scenario, refs: _References) -> None:
+    elections = {e.id: e for e in scenario.elections}
+    for i, outcome in enumerate(scenario.outcomes):
+        if outcome.kind != "election":
+            continue
+        loc = ["outcomes", i]
+        election = elections.get(outcome.election or "")
+        if election is None:
+            refs.found.append(([*loc, "election"], f"unknown election {outcome.election!r}; "
+                                                   f"expected one of {sorted(elections)}"))
+        elif outcome.candidate not in [c.id for c in election.candidates]:
+            refs.found.append(([*loc, "candidate"],
+                               f"unknown candidate {outcome.candidate!r} of {election.id}; "
+                               f"expected one of {[c.id for c in election.candidates]}"))
+
+
 def reference_problems(scenario: Scenario) -> Found:
     """Cross-field checks pydantic cannot see: unknown codes, duplicates, dangling ids."""
     refs = _References(scenario)
@@ -715,6 +761,8 @@ def reference_problems(scenario: Scenario) -> Found:
     _action_problems(scenario, refs)
     _event_problems(scenario, refs)
     _outcome_problems(scenario, refs)
+    _politics_problems(scenario, refs)
+    _election_outcome_problems(scenario, refs)
     return refs.found
 
 

@@ -24,6 +24,9 @@ OBJECTIVES: tuple[str, ...] = (
 )
 """Objective names an actor can weigh; ``war_aversion`` weighs the cost of escalating."""
 
+RUNG_LEGEND = "0 talk ... 4 show of force, 5 grey zone or nuclear test, 6 clash, 8 war, 9 nuclear"
+"""The escalation rungs in words, as the standard catalogue uses them (for tables and charts)."""
+
 ActorCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="CAMEO / ISO-3 actor code")]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
@@ -60,7 +63,7 @@ class Capabilities(Strict):
         "not read it.")
     second_strike: Probability = Field(
         0.0, description="Survivability of the nuclear force: the deterrent is nuclear x "
-        "(0.5 + 0.5 x second_strike).")
+        "(f + (1 - f) x second_strike), f = dynamics.second_strike_floor.")
     committed_elsewhere: Probability = Field(
         0.0, description="Share of forces tied down outside the scenario: lowers usable strength "
         "and makes actions that relieve it valuable.")
@@ -86,6 +89,23 @@ class Objectives(Strict):
         1.0, description="Weight of the cost of climbing the escalation ladder.")
 
 
+class Theatre(Strict):
+    """A war outside the scenario that ties down a share of the actor's forces.
+
+    It has its own tempo: the share wanders each month, pulled back toward its mean.
+    """
+
+    name: str = Field(description="Display name (e.g. the war in Ukraine).")
+    mean: Probability = Field(description="Long-run share of the actor's forces tied down.")
+    reversion: Probability = Field(
+        0.1, description="Monthly pull of the share back toward its mean.")
+    volatility: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        0.05, description="Largest monthly random change of the share (uniform, up or down).")
+    low: Probability = Field(0.0, description="Smallest share the theatre can tie down.")
+    high: Probability = Field(1.0, description="Largest share the theatre can tie down.")
+    source: str | None = Field(None, description="Where the judgement comes from.")
+
+
 class Actor(Strict):
     """A state (or bloc) that chooses an action toward every other actor each month."""
 
@@ -107,6 +127,13 @@ class Actor(Strict):
         0.0, description="Richardson fatigue: arms decline in proportion to their level.")
     arms_grievance: Annotated[float, Field(ge=-10.0, le=10.0)] = Field(
         0.0, description="Richardson grievance: a standing drive to arm (negative: to disarm).")
+    theatre: Theatre | None = Field(
+        None, description="A war elsewhere whose tempo moves capabilities.committed_elsewhere "
+        "(the starting share) month by month; unset: the share stays constant.")
+    instability: Probability = Field(
+        0.0, description="Monthly chance of a domestic political crisis (an impeachment, a "
+        "declaration of martial law, a coup attempt), recorded as the catalogue's domestic "
+        "action with the actor as source and target; it changes nothing else in v2.")
     rationale: dict[str, str] = Field(
         {}, description="Why the values were chosen: field path (e.g. capabilities.nuclear) to "
         "a one-line reason.")
@@ -183,6 +210,12 @@ class Preconditions(Strict):
         "ally_in_conflict_rung.")
     once_per_pair: bool = Field(
         False, description="At most once per pair of actors (either direction) in a future.")
+    needs_unlock: bool = Field(
+        False, description="The action exists only where a dated event unlocks it (a vote, a "
+        "visit): every (source, target) no event names is ruled out.")
+    cooldown_months: Annotated[int, Field(ge=1, le=240)] | None = Field(
+        None, description="After the action is taken in a pair (either direction), it may be "
+        "taken again in that pair only this many months later (1: every month).")
     requires_prior: list[Identifier] = Field(
         [], description="Action ids that must have been taken in the pair (either direction) "
         "before.")
@@ -202,6 +235,9 @@ class Effects(Strict):
         0.0, description="Added to both sides' dependence on each other (clipped to 0..1).")
     technology_transfer: Probability = Field(
         0.0, description="Share of the nuclear gap between the two that the side behind closes.")
+    relieve_target: Probability = Field(
+        0.0, description="Lowers the share of the target's forces tied down elsewhere (forces "
+        "sent to fight in its war).")
     deescalate_target: Annotated[float, Field(ge=0.0, le=9.0)] = Field(
         0.0, description="Extra rung decay, next month, of every dyad of the target "
         "(mediation).")
@@ -239,6 +275,12 @@ class Action(Strict):
     dependence_cost: NonNegative = Field(
         0.0, description="Cost per use, weighted by economy and by the source's dependence on "
         "the target.")
+    patron_cost: NonNegative = Field(
+        0.0, description="Cost per use, weighted by economy and by the source's summed "
+        "dependence on all others: what patrons and partners do about the act.")
+    attributes: dict[Identifier, Identifier] = Field(
+        {}, description="Descriptive attributes that outcomes and forecast criteria can select "
+        "on (e.g. class: intercontinental, level: leaders, venue: target_capital).")
     relieves_commitment_elsewhere: NonNegative = Field(
         0.0, description="Gain per use, weighted by security and by the share of forces "
         "committed elsewhere.")
@@ -251,6 +293,10 @@ class Action(Strict):
     preconditions: Preconditions = Field(
         Preconditions(), description="When the action is admissible.")
     effects: Effects = Field(Effects(), description="What the action does to the state.")
+    domestic: bool = Field(
+        False, description="An event inside the source that no actor chooses: recorded when a "
+        "random domestic crisis strikes an actor with instability (source = target). At most "
+        "one action may be domestic.")
     rationale: str | None = Field(None, description="Why the action is defined this way.")
 
     @field_validator("value")
@@ -274,6 +320,9 @@ class Unlock(Strict):
     target: ActorCode = Field(description="Actor it may be taken toward once unlocked.")
     salience: Shift = Field(
         0.0, description="Utility added to the option once the event has happened.")
+    months: Annotated[int, Field(ge=1, le=240)] | None = Field(
+        None, description="The option stays open only this many months from the event's month "
+        "(a vote, a visit window); unset: open to the end of the run.")
 
 
 class ExogenousEvent(Strict):
@@ -286,6 +335,45 @@ class ExogenousEvent(Strict):
         True, description="False: the event does not happen and what it unlocks stays locked.")
     unlocks: list[Unlock] = Field([], description="Options the event unlocks.")
     source: str | None = Field(None, description="Where the event comes from (a citation).")
+
+
+class Candidate(Strict):
+    """One possible winner of an election and how the actor's preferences change if it wins."""
+
+    id: Identifier = Field(description="Identifier (used by outcomes of kind election).")
+    label: str = Field(description="Display name.")
+    probability: Probability = Field(
+        description="Chance of winning as seen at the scenario's start; an election's "
+        "candidates sum to 1.")
+    objectives: dict[Identifier, NonNegative] = Field(
+        {}, description="Objective weights of the actor from the month the winner takes office "
+        "(objective name to weight; unset objectives keep their values).")
+    risk_attitude: Probability | None = Field(
+        None, description="The actor's risk attitude under this winner (unset: unchanged).")
+    rationality: Annotated[float, Field(gt=0.0, le=MAX_WEIGHT)] | None = Field(
+        None, description="The actor's rationality under this winner (unset: unchanged).")
+    rationale: str | None = Field(None, description="Why the values were chosen.")
+
+    @field_validator("objectives")
+    @classmethod
+    def _known_objectives(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(OBJECTIVES))
+        if unknown:
+            raise ValueError(f"unknown objective {unknown[0]!r}; expected one of {OBJECTIVES}")
+        return value
+
+
+class Election(Strict):
+    """A scheduled election: from ``month`` the winner, drawn per future, sets the actor's aims."""
+
+    id: Identifier = Field(description="Identifier (used by outcomes of kind election).")
+    actor: ActorCode = Field(description="The actor whose leader is chosen.")
+    month: Month = Field(
+        description="Month the winner takes office (YYYY-MM), on or after the scenario's start.")
+    label: str = Field(description="Display name.")
+    candidates: Annotated[list[Candidate], Field(min_length=2)] = Field(
+        description="The possible winners, with probabilities summing to 1.")
+    source: str | None = Field(None, description="Where the schedule comes from (a citation).")
 
 
 class Claim(Strict):
@@ -317,9 +405,10 @@ class Outcome(Strict):
 
     id: Identifier = Field(description="Identifier, used to name the outcome in analyses.")
     label: str = Field(description="Display name.")
-    kind: Literal["action", "rung", "arms_growth"] = Field(
+    kind: Literal["action", "rung", "arms_growth", "election"] = Field(
         description="action: an action occurred; rung: a pair reached a rung; arms_growth: "
-        "relative growth of summed arms (a number).")
+        "relative growth of summed arms (a number); election: a candidate won an election "
+        "(occurs in the month the winner takes office).")
     action: Identifier | None = Field(None, description="The action counted (kind action).")
     sources: list[ActorCode] | None = Field(
         None, description="Acting sides counted (kind action; unset: any).")
@@ -333,6 +422,9 @@ class Outcome(Strict):
         None, description="Rung a watched pair must reach (kind rung; required).")
     actors: list[ActorCode] | None = Field(
         None, description="Actors whose arms are summed (kind arms_growth; unset: all).")
+    election: Identifier | None = Field(None, description="The election (kind election).")
+    candidate: Identifier | None = Field(
+        None, description="The winning candidate counted (kind election).")
     source: str | None = Field(None, description="Where the outcome comes from (a citation).")
 
 
@@ -376,6 +468,24 @@ class Dynamics(Strict):
         0.05, description="Step size of the monthly Richardson arms update.")
     credibility_weight: NonNegative = Field(
         1.0, description="Weight of answering allies' requests and defending allies.")
+    tone_cap: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        10.0, description="Largest Goldstein magnitude the relation and reciprocity terms "
+        "reward: beyond it, a harsher act expresses no more hostility (or friendship), so its "
+        "own costs and the expected reply decide.")
+    reply_restraint: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.0, description="How much an actor's war aversion (discounted by its risk attitude) "
+        "damps the reply others expect from it: resolve = 1 / (1 + reply_restraint x "
+        "war_aversion x (1 - risk_attitude)).")
+    second_strike_floor: Probability = Field(
+        0.5, description="Share of a nuclear force that deters even without a survivable "
+        "second strike.")
+    alliance_threshold: Probability = Field(
+        0.2, description="Commitment from which an ally's war is one's own: an act that "
+        "defends an ally climbs from the rung of the ally's war with the target, not from one's "
+        "own (calm) pair.")
+    request_weight: NonNegative = Field(
+        1.0, description="How much a pending request for support raises an ally's need: need = "
+        "commitment x (1 + request_weight x asked) x rung / 9.")
     rationale: dict[str, str] = Field(
         {}, description="Why the values were chosen: field name to a one-line reason.")
 
@@ -414,6 +524,9 @@ class Scenario(Strict):
         min_length=2, description="The action catalogue, do_nothing first; with a catalogue, "
         "the file's actions are merged into it by id.")
     events: list[ExogenousEvent] = Field([], description="Dated exogenous events.")
+    elections: list[Election] = Field(
+        [], description="Scheduled elections whose winners, drawn per future, change an "
+        "actor's objectives from the month they take office.")
     claims: list[Claim] = Field(
         [], description="Claims of the seed analysis and how to switch each off.")
     outcomes: list[Outcome] = Field(min_length=1, description="What to measure in each future.")

@@ -64,8 +64,9 @@ _SUPPLEMENT: dict[type[BaseModel], dict[str, str]] = {
 carry no descriptions yet; once they do, these entries can go."""
 
 _CATALOGUE_MEANING = (
-    "Name of a shipped action catalogue; its actions come first and the file's own actions "
-    "are merged into it by id (read before validation)."
+    "Name of a shipped action catalogue (only built-in names: a path or a file of your own is "
+    "refused, so a scenario cannot pull in arbitrary files); its actions come first and the "
+    "file's own actions are merged into it by id (read before validation)."
 )
 
 

@@ -160,6 +160,21 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
         raise damaged(path, exc, resume=True) from None
 
 
+def _read_every_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Stream every row of every table: a truncated or overwritten file fails here.
+
+    A damaged file can keep a readable header and first tables, so reading only those (or
+    counting rows, which DuckDB answers from metadata) would call it complete.
+    """
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+    ).fetchall()]
+    for table in tables:
+        con.execute(f'SELECT * FROM "{table}"')
+        while con.fetchmany(50_000):
+            pass
+
+
 def finished_samples(path: Path, header: Mapping[str, Any]) -> set[int]:
     """Samples already stored in an interrupted exploration, after checking it is the same one.
 
@@ -174,6 +189,8 @@ def finished_samples(path: Path, header: Mapping[str, Any]) -> set[int]:
         meta = json.loads(stored)
         done = {int(r[0]) for r in
                 con.execute("SELECT DISTINCT sample FROM experiments").fetchall()}
+        if status == "complete":  # before saying so, make sure every table still reads
+            _read_every_table(con)
     except (duckdb.Error, ValueError, TypeError) as exc:
         raise damaged(path, exc, resume=True) from None
     finally:

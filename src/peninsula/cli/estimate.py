@@ -1,0 +1,166 @@
+"""``peninsula history summary``, ``peninsula fit`` and ``peninsula backtest`` (issue 11).
+
+Each command parses its options, calls :mod:`peninsula.api.estimation` and renders what comes
+back; a user error is one line per problem on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from peninsula.api.estimation import backtest, fit, history_summary, plot_history_summary
+from peninsula.cli.console import fail, missing_extra, out, say, user_error
+from peninsula.errors import UserError
+
+history_app = typer.Typer(help="Read historical event data: the series a fit uses.",
+                          no_args_is_help=True, add_completion=False)
+
+
+def _table(title: str, frame, right: tuple[str, ...] = ()) -> Table:
+    table = Table(title=escape(title))
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if column in right else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(escape(str(v)) for v in row))
+    return table
+
+
+@history_app.command("summary")
+def summary_command(
+    folder: Annotated[Path, typer.Argument(help="History folder (as shared/data/history).")],
+    until: Annotated[str | None, typer.Option(
+        "--until", help="Last month (YYYY-MM) or day to read; default the vantage point.")
+    ] = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="First month of the statistics' window (YYYY-MM).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="Last month of the statistics' window (YYYY-MM).")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write a plot to this PNG.")] = None,
+) -> None:
+    """Files read, observed series and their summary statistics."""
+    if png is not None and (not png.parent.is_dir() or png.is_dir()):
+        raise fail(f"--png {png}: expected a file name in an existing folder")
+    try:
+        summary = history_summary(folder, until=until, start=start, end=end)
+    except UserError as exc:
+        raise user_error(exc) from None
+    except ValueError as exc:  # a --from/--to that is not a month
+        raise fail(f"--from/--to: expected YYYY-MM ({exc})") from None
+    out.print(_table(f"{folder}: files (rows known before {summary.cut.isoformat()})",
+                     summary.files, right=("rows",)))
+    out.print(_table("Observed series", summary.series_table, right=("rows",)))
+    stats = summary.statistics.reset_index()
+    stats.columns = ["statistic", "value"]
+    stats["value"] = stats["value"].map(lambda v: f"{v:.4g}")
+    window = f"{start or 'coverage start'} to {end or 'coverage end'}"
+    out.print(_table(f"Summary statistics ({window}, each within its series' coverage)", stats,
+                     right=("value",)))
+    if png is not None:
+        try:
+            plot_history_summary(summary, png)
+        except ImportError as exc:
+            raise missing_extra("plot", "--png", exc) from None
+        say(f"wrote {png}")
+
+
+def fit_command(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    history: Annotated[Path, typer.Option("--history", help="History folder.")],
+    until: Annotated[str, typer.Option("--until", help="Last observed month (YYYY-MM).")],
+    window_start: Annotated[str | None, typer.Option(
+        "--window-start", help="First month of the observed window (default: 24 months).")
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="abc | history-matching")] = "abc",
+    budget: Annotated[int, typer.Option("--budget", help="Parameter sets to simulate.")] = 400,
+    replicates: Annotated[int, typer.Option("--replicates", help="Futures per set.")] = 16,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Root random seed.")] = 0,
+    parameters: Annotated[str | None, typer.Option(
+        "--parameters", help="Uncertainty ids to fit, comma-separated (default: all).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("fit"),
+    png: Annotated[bool, typer.Option("--png/--no-png", help="Write predictive.png.")] = True,
+) -> None:
+    """Fit the scenario's declared uncertainties to the observed history."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise fail(f"--out {out_dir}: folder exists and is not empty; choose another")
+    names = [p.strip() for p in parameters.split(",") if p.strip()] if parameters else None
+    try:
+        result = fit(scenario, history, until=until, window_start=window_start, method=method,
+                     budget=budget, replicates=replicates, seed=seed, parameters=names,
+                     out=out_dir, plot=png)
+    except UserError as exc:
+        raise user_error(exc) from None
+    post = result.posterior
+    ci = post.interval(0.9).reset_index()
+    ci.columns = ["parameter", "mean", "5%", "95%"]
+    for c in ("mean", "5%", "95%"):
+        ci[c] = ci[c].map(lambda v: f"{v:.4g}")
+    w = result.meta["window"]
+    out.print(_table(f"{method} posterior ({w['first']} to {w['last']}; log scale for "
+                     "loguniform parameters)", ci, right=("mean", "5%", "95%")))
+    ppc = post.predictive_check().reset_index()
+    ppc = ppc[["statistic", "observed", "mean", "lower", "upper", "inside"]]
+    for c in ("observed", "mean", "lower", "upper"):
+        ppc[c] = ppc[c].map(lambda v: f"{v:.4g}")
+    out.print(_table("Posterior-predictive check (90% interval)", ppc,
+                     right=("observed", "mean", "lower", "upper")))
+    cost = result.meta["cost"]
+    say(f"ESS {post.ess:.0f}; {cost['parameter_sets']} parameter sets, {cost['futures']} "
+        f"futures ({cost['future_months']} future-months) in {cost['seconds']:.1f} s; "
+        f"wrote {out_dir}")
+
+
+def backtest_command(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    history: Annotated[Path, typer.Option("--history", help="History folder.")],
+    origins: Annotated[str, typer.Option(
+        "--origins", help="Origin months, comma-separated (YYYY-MM,...).")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Months forecast.")] = 24,
+    method: Annotated[str, typer.Option("--method", help="abc | history-matching")] = "abc",
+    budget: Annotated[int, typer.Option("--budget", help="Parameter sets per fit.")] = 100,
+    replicates: Annotated[int, typer.Option("--replicates", help="Futures per set.")] = 8,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Root random seed.")] = 0,
+    sets: Annotated[int, typer.Option("--sets", help="Posterior draws forecast.")] = 40,
+    futures: Annotated[int, typer.Option("--futures", help="Futures per draw.")] = 10,
+) -> None:
+    """Fit before each origin, forecast, and score the model against three baselines."""
+    names = [o.strip() for o in origins.split(",") if o.strip()]
+    try:
+        result = backtest(scenario, history, names, horizon=horizon, method=method,
+                          budget=budget, replicates=replicates, seed=seed, sets=sets,
+                          futures=futures)
+    except UserError as exc:
+        raise user_error(exc) from None
+
+    def fmt(frame):
+        frame = frame.copy()
+        for c in frame.columns:
+            if frame[c].dtype.kind == "f":
+                frame[c] = frame[c].map(lambda v: f"{v:.3f}")
+            elif frame[c].dtype.kind == "M":
+                frame[c] = frame[c].dt.strftime("%Y-%m")
+        return frame
+
+    cols = ["origin", "baseline", "n", "brier", "log", "reliability", "resolution"]
+    out.print(_table("Threshold questions per origin (lower Brier/log is better)",
+                     fmt(result.questions[cols]), right=tuple(cols[2:])))
+    out.print(_table("Pooled over origins", fmt(result.pooled[cols[1:]]),
+                     right=tuple(cols[2:])))
+    if len(result.crps):
+        c = result.crps.groupby(["series", "m", "baseline"], as_index=False)["crps"].mean()
+        out.print(_table("Mean CRPS of monthly (m=1) and quarterly (m=3) totals, pooled",
+                         fmt(c), right=("crps",)))
+    say("limitation: every origin starts from the scenario's own start state; only the "
+        "behavioural parameters are fitted on data before the origin")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the estimation commands to the ``peninsula`` app."""
+    app.add_typer(history_app, name="history")
+    app.command("fit")(fit_command)
+    app.command("backtest")(backtest_command)

@@ -1,0 +1,122 @@
+"""The measurement model on hand-built event streams (no engine run)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from peninsula.estimation.measurement import (
+    MeasurementError,
+    measure,
+    measurement_for,
+    simulated_counts,
+)
+from peninsula.estimation.series import summary_statistics
+
+
+def _action(id_: str, **attrs: str) -> SimpleNamespace:
+    return SimpleNamespace(id=id_, attributes=attrs)
+
+
+# catalogue order deliberately unlike the standard one: nothing may depend on positions
+ACTIONS = [_action("do_nothing"), _action("harassment", kind="harassment"),
+           _action("long_range", **{"class": "intercontinental"}),
+           _action("border_clash"), _action("short", **{"class": "short_range"}),
+           _action("boom", **{"class": "nuclear_device"}), _action("hack", kind="cyber"),
+           _action("summit", level="leaders")]
+SCENARIO = SimpleNamespace(name="toy", actor_codes=["USA", "PRK", "KOR"],
+                           action_ids=[a.id for a in ACTIONS], actions=ACTIONS)
+A = {a.id: k for k, a in enumerate(ACTIONS)}
+USA, PRK, KOR = 0, 1, 2
+
+
+def _events(rows: list[tuple[int, int, int, int, str]]) -> SimpleNamespace:
+    """(future, month, source, target, action id) rows as an event stream."""
+    f, m, s, t, a = zip(*rows, strict=True)
+    return SimpleNamespace(future=np.array(f), month=np.array(m), source=np.array(s),
+                           target=np.array(t), action=np.array([A[x] for x in a]))
+
+
+STREAM = _events([
+    (0, 0, PRK, USA, "short"), (0, 0, PRK, KOR, "short"),  # two acts = two launch events
+    (0, 0, KOR, PRK, "short"),  # not DPRK: not observed
+    (0, 2, PRK, USA, "long_range"), (0, 2, PRK, USA, "boom"),
+    (0, 3, PRK, KOR, "harassment"), (0, 3, PRK, KOR, "border_clash"),
+    (0, 5, PRK, KOR, "short"),  # after the window of 4 months: ignored
+    (1, 1, PRK, KOR, "hack"), (1, 1, PRK, KOR, "summit"),
+    (1, 1, USA, PRK, "border_clash"),
+])
+
+
+def test_mapping_by_attributes_and_ids() -> None:
+    m = measurement_for(SCENARIO)
+    table = m.table().set_index("action")
+    assert table.loc["short", "missile_class"] == "SRBM"
+    assert table.loc["long_range", "missile_class"] == "ICBM"
+    assert table.loc["boom", "nuclear_test"] and table.loc["boom", "provocation"] == "nuclear_test"
+    assert table.loc["harassment", "provocation"] == "hybrid"
+    assert table.loc["hack", "provocation"] == "cyber"
+    assert table.loc["border_clash", "provocation"] == "conventional"
+    assert table.loc["border_clash", "fatal_incident"]
+    assert "summit" not in table.index and m.actor == PRK
+
+
+def test_measure_builds_the_series_contract() -> None:
+    s = measure(STREAM, measurement_for(SCENARIO), members=2, first_month="2022-02", months=4)
+    assert s.members == 2
+    missiles = s.frames["missile_tests"].sort_values(["member", "month"]).reset_index(drop=True)
+    assert missiles.to_dict("records") == [
+        {"member": 0, "month": pd.Timestamp("2022-02-01"), "missile_class": "SRBM",
+         "launches": 2, "missiles": 2},
+        {"member": 0, "month": pd.Timestamp("2022-04-01"), "missile_class": "ICBM",
+         "launches": 1, "missiles": 1}]
+    nuclear = s.frames["nuclear_tests"]
+    assert nuclear[["member", "tests"]].values.tolist() == [[0, 1]]
+    prov = s.frames["provocations"].groupby(["member", "category"])["events"].sum()
+    assert prov.to_dict() == {(0, "missile"): 3, (0, "nuclear_test"): 1, (0, "hybrid"): 1,
+                              (0, "conventional"): 1, (1, "cyber"): 1}
+    assert s.coverage["missile_tests"] == (pd.Timestamp("2022-02-01"),
+                                           pd.Timestamp("2022-05-01"))
+    assert "gdelt" in s.unavailable
+
+
+def test_statistics_of_measured_members() -> None:
+    s = measure(STREAM, measurement_for(SCENARIO), members=3, first_month="2022-02", months=4)
+    stats = summary_statistics(s)
+    assert stats["tests_per_month[all]"].tolist() == [0.75, 0.0, 0.0]
+    assert stats["tests_per_month[ICBM]"].tolist() == [0.25, 0.0, 0.0]
+    assert stats["nuclear_tests_per_year"].tolist() == [3.0, 0.0, 0.0]
+    assert stats["provocations_per_month[cyber]"].tolist() == [0.0, 0.25, 0.0]
+    assert stats["longest_pause_months"].tolist() == [1.0, 4.0, 4.0]
+
+
+def test_member_map_and_counts() -> None:
+    m = measurement_for(SCENARIO)
+    member = np.where(STREAM.future == 0, 1, 0)  # swap the two futures
+    counts = simulated_counts(STREAM, m, members=2, months=4, member=member)
+    assert counts["launches"].tolist() == [[0, 0, 0, 0], [2, 0, 1, 0]]
+    assert counts["icbm_launches"].sum() == 1 and counts["nuclear_tests"][1, 2] == 1
+    # fatal incidents count acts between any two actors, not only DPRK's
+    assert counts["fatal_incidents"].tolist() == [[0, 1, 0, 0], [0, 0, 0, 1]]
+
+
+def test_empty_stream_and_bad_scenarios() -> None:
+    m = measurement_for(SCENARIO)
+    empty = _events([(0, 0, USA, PRK, "summit")])
+    stats = summary_statistics(measure(empty, m, members=1, first_month="2020-01", months=3))
+    assert stats["tests_per_month[all]"].iloc[0] == 0.0
+    with pytest.raises(MeasurementError, match="actor 'XXX'"):
+        measurement_for(SCENARIO, actor="XXX")
+    no_missiles = SimpleNamespace(name="none", actor_codes=["PRK"], action_ids=["do_nothing"],
+                                  actions=[_action("do_nothing")])
+    with pytest.raises(MeasurementError, match="missile class"):
+        measurement_for(no_missiles)
+
+
+def test_flagship_catalogue_has_every_class(korea) -> None:
+    table = measurement_for(korea.scenario).table()
+    assert set(table["missile_class"]) - {""} == {"SRBM", "IRBM", "ICBM", "SLBM", "SLV"}
+    assert table["nuclear_test"].sum() == 1

@@ -1,0 +1,89 @@
+"""``explore --from-fit``: a posterior's parameter sets replace the fitted uncertainties."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from peninsula.api.explorations import explore, plan
+from peninsula.estimation.fit import (
+    Fit,
+    FitError,
+    FitParameter,
+    design_from_fit,
+    folder_sha256,
+    load_fit,
+)
+from peninsula.estimation.inference import Bounds, Posterior
+
+
+def _tiny_fit(folder, params=(("effort", "dynamics.effort", 0.3, 2.0, 0.5, 1.7),
+                              ("tone_cap", "dynamics.tone_cap", 3.0, 10.0, 4.0, 9.0))):
+    """A hand-made posterior: two atoms per parameter, the first with almost all weight."""
+    fp = [FitParameter(i, p, lo, hi, "uniform", False) for i, p, lo, hi, _, _ in params]
+    bounds = Bounds.of({p.id: p.bounds for p in fp})
+    samples = np.array([[a for *_, a, _ in params], [b for *_, b in params]])
+    post = Posterior(bounds, samples, np.array([0.999, 0.001]), ("s0",), np.zeros(1),
+                     np.zeros((2, 1)), "abc", 0, 10)
+    Fit(post, fp, {"method": "abc", "scenario_sha256": "x",
+                   "parameters": [p.to_dict() for p in fp]}).save(folder, plot=False)
+    return folder
+
+
+def test_plan_draws_fitted_columns(korea, tmp_path) -> None:
+    folder = _tiny_fit(tmp_path / "fit")
+    base = plan(korea, samples=20, futures=10, seed=7)
+    planned = plan(korea, samples=20, futures=10, seed=7, from_fit=folder)
+    names = list(planned.design.names)
+    values = np.asarray(planned.design.values)
+    effort = values[:, names.index("effort")]
+    assert set(np.round(effort, 6)) <= {0.5, 1.7} and (np.round(effort, 6) == 0.5).sum() >= 18
+    assert set(np.round(values[:, names.index("tone_cap")], 6)) <= {4.0, 9.0}
+    # the others keep the ranges' sample, unchanged
+    other = names.index("hostility_bias")
+    assert np.array_equal(values[:, other], np.asarray(base.design.values)[:, other])
+    unit = np.asarray(planned.design.unit)[:, names.index("effort")]
+    assert np.allclose(unit[np.round(effort, 6) == 0.5], (0.5 - 0.3) / 1.7)
+    fit = planned.header["fit"]
+    assert fit["folder_sha256"] == folder_sha256(folder) and not fit["same_scenario"]
+    again = design_from_fit(load_fit(folder), planned.spec.uncertainties, base.design, 7)
+    assert np.array_equal(np.asarray(again.values), values)  # reproducible
+
+
+def test_explore_records_the_fit(korea, tmp_path) -> None:
+    folder = _tiny_fit(tmp_path / "fit")
+    ex = explore(korea, out=tmp_path / "ex", samples=2, futures=10, months=2,
+                 from_fit=folder, executor="local", progress=False)
+    assert ex.metadata["fit"]["folder_sha256"] == folder_sha256(folder)
+    assert ex.metadata["fit"]["parameters"] == ["effort", "tone_cap"]
+
+
+def test_refusals(korea, tmp_path) -> None:
+    folder = _tiny_fit(tmp_path / "fit")
+    base = plan(korea, samples=4, futures=10)
+    sobol = SimpleNamespace(sampler="sobol")
+    with pytest.raises(FitError, match="sobol"):
+        design_from_fit(load_fit(folder), base.spec.uncertainties, sobol, 0)
+    wrong = _tiny_fit(tmp_path / "wrong",
+                      params=(("effort", "dynamics.affinity", 0.5, 3.0, 1.0, 2.0),))
+    with pytest.raises(FitError, match="not among the scenario's uncertainties"):
+        design_from_fit(load_fit(wrong), base.spec.uncertainties, base.design, 0)
+    with pytest.raises(FitError, match="not a fit folder"):
+        plan(korea, samples=4, futures=10, from_fit=tmp_path / "none")
+
+
+def test_cli_from_fit(tmp_path) -> None:
+    from peninsula.cli import app
+
+    folder = _tiny_fit(tmp_path / "fit")
+    result = CliRunner().invoke(app, ["explore", "korea-2024", "--from-fit", str(folder),
+                                      "--samples", "2", "--futures", "10", "--months", "2",
+                                      "-e", "local", "--out", str(tmp_path / "ex")])
+    assert result.exit_code == 0, result.output
+    assert "drawn from its abc posterior" in result.output
+    bad = CliRunner().invoke(app, ["explore", "korea-2024", "--from-fit", str(tmp_path),
+                                   "--samples", "2", "--out", str(tmp_path / "ex2")])
+    assert bad.exit_code == 2 and "not a fit folder" in bad.output
