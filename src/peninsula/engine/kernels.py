@@ -240,7 +240,7 @@ def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.n
 
 
 @_jit
-def _choose_all(month: int, relation: np.ndarray, rung: np.ndarray,  # noqa: C901
+def _choose_all(month: int, relation: np.ndarray, rung: np.ndarray,  # noqa: C901 - fused on purpose
                 commitment: np.ndarray, dependence: np.ndarray, arms: np.ndarray,
                 nuclear: np.ndarray, elsewhere: np.ndarray, pending: np.ndarray,
                 received: np.ndarray, last: np.ndarray, uniform: np.ndarray,

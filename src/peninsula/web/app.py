@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from peninsula._version import __version__
 from peninsula.errors import UserError
+from peninsula.scenario.model import RUNG_LEGEND
 from peninsula.web.catalogue import Catalogue
 from peninsula.web.config import WebConfig
 from peninsula.web.jobs import JobManager
@@ -77,6 +78,7 @@ def create_app(config: WebConfig) -> FastAPI:
     templates.env.filters["pct"] = pct
     templates.env.filters["fmt"] = fmt
     templates.env.globals["version"] = __version__
+    templates.env.globals["rung_legend"] = RUNG_LEGEND
     app.state.templates = templates
     if config.token:
         app.add_middleware(TokenMiddleware, token=config.token)

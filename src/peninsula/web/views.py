@@ -29,6 +29,7 @@ from peninsula.report.html import (
     quarter_labels,
     sensitivity_chart,
 )
+from peninsula.scenario.model import RUNG_LEGEND
 from peninsula.web.catalogue import Job
 from peninsula.web.worker import ARRAYS, COUNTERFACTUAL_TABLE, RUN_TABLE
 
@@ -90,8 +91,7 @@ def run_view(job: Job) -> dict[str, Any]:
         x = quarter_labels(table["start"], q.shape[1])
         charts.append(fan_figure(["all futures"], q[None], x,
                                   "Highest escalation rung per quarter (quantiles across "
-                                  "futures; 0 talk ... 4 show of force, 6 clash, 8 war, "
-                                  "9 nuclear)", "fan", "rung"))
+                                  f"futures; {RUNG_LEGEND})", "fan", "rung"))
     months = table["metadata"].get("months")
     charts.append(network_figure([str(a) for a in arrays["actors"]], [
         ("start", arrays["relation_start"], arrays["commitment_start"]),
