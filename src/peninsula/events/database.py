@@ -142,6 +142,7 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, key: str, dataset: str,
     _register_reference(con)
     totals = {"rows": 0, "inserted": 0, "accepted": 0, "rejected": 0}
     first_reject: tuple[int, str] | None = None
+    limited = _limit_memory(con)
     con.execute("BEGIN TRANSACTION")
     try:
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports"
@@ -175,7 +176,27 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, key: str, dataset: str,
         except duckdb.Error:
             pass
         raise
+    finally:
+        if limited:
+            con.execute("RESET memory_limit")
     return result
+
+
+IMPORT_MEMORY_LIMIT = "128MB"
+"""DuckDB's memory limit while a file is imported into a database on disk. An import is one
+transaction; without a limit DuckDB keeps the uncommitted rows and the file's seen-keys table in
+memory, so memory grows with the file (measured: +300 MiB from 100,000 to 400,000 rows); with
+it, DuckDB spills them to its temporary folder beside the database."""
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection) -> bool:
+    """Cap DuckDB's memory for an import into a file database; ``True`` if a cap was set."""
+    on_disk = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                          "current_database()").fetchone()
+    if not on_disk or not on_disk[0]:
+        return False  # an in-memory database has nowhere to spill to
+    con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+    return True
 
 
 def _store_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch, key: str, import_id: int,
