@@ -91,8 +91,11 @@ outcomes:
 dynamics:
   effort: 1.0           # a cost on acting at all: doing nothing is the usual choice
   affinity: 2.0         # cooperate with friends, confront adversaries
+  tone_cap: 5.0         # beyond |Goldstein| 5 a harsher act says no more: costs decide
+  reply_restraint: 0.3  # a war-averse target is expected to answer less forcefully
   rationale:
     effort: placeholder - most months most pairs do nothing
+    tone_cap: placeholder - no reward for violence as such
 
 # Random accidents and misperceptions, as likely to calm a relation as to inflame it.
 shocks:
@@ -101,7 +104,8 @@ shocks:
   magnitude: 1.5        # Goldstein points
 
 # Also possible (see the reference): `claims:` (what a source argues and how to switch it off),
-# `overrides:`, and `uncertainties:` / `levers:` for `peninsula explore`.
+# `overrides:`, `elections:` (winners drawn per future), an actor's `theatre:` (a war elsewhere)
+# and `instability:` (domestic crises), and `uncertainties:` / `levers:` for `peninsula explore`.
 """
 
 
