@@ -95,6 +95,10 @@ def fit_command(
                      out=out_dir, plot=png)
     except UserError as exc:
         raise user_error(exc) from None
+    except ImportError as exc:  # history matching's emulators (scikit-learn), or the plot
+        raise missing_extra("estimate" if "sklearn" in str(exc) else "plot",
+                            f"--method {method}" if "sklearn" in str(exc) else "--png",
+                            exc) from None
     post = result.posterior
     ci = post.interval(0.9).reset_index()
     ci.columns = ["parameter", "mean", "5%", "95%"]
@@ -136,6 +140,8 @@ def backtest_command(
                           futures=futures)
     except UserError as exc:
         raise user_error(exc) from None
+    except ImportError as exc:  # history matching's emulators need scikit-learn
+        raise missing_extra("estimate", f"--method {method}", exc) from None
 
     def fmt(frame):
         frame = frame.copy()
