@@ -158,3 +158,13 @@ def test_quickstart_example_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "war_on_peninsula" in done.stdout and "most robust:" in done.stdout
     assert "report: report.html" in done.stdout
+
+
+def test_run_chunked_switches_claims_and_overrides_like_run(tmp_path):
+    options = {"futures": 200, "months": 4, "seed": 5, "without": ["S6"],
+               "overrides": {"actors.USA.objectives.war_aversion": 0.8}}
+    direct = pn.run("korea-2024", progress=False, **options)
+    chunked = pn.run_chunked("korea-2024", tmp_path / "c", chunk_size=100, **options)
+    assert chunked.summary().equals(direct.summary())
+    assert chunked.run.metadata.as_dict()["scenario_sha256"] == \
+        direct.run.metadata.as_dict()["scenario_sha256"]

@@ -68,3 +68,14 @@ def test_forces_sent_relieve_the_war(tmp_path):
     # and a partner that values sending them does so nearly every month
     run = run_ensemble(m, 200, seed=2)
     assert run.action_totals[1, 1, 0] > 0.9 * 200 * 12
+
+
+def test_a_theatre_mean_outside_its_bounds_is_named(tmp_path):
+    from peninsula.scenario.loading import ScenarioError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(textwrap.dedent(SCENARIO).replace("low: 0.1", "low: 0.65") % {"value": 0.0},
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "expected low <= mean <= high, got 0.65 <= 0.6 <= 0.7" in str(info.value.problems[0])

@@ -262,6 +262,7 @@ def run(scenario: LoadedScenario | str | Path, *, futures: int = 10_000, seed: i
 
 def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
                 futures: int = 10_000, seed: int = 2024, months: int | None = None,
+                without: Sequence[str] = (), overrides: Mapping[str, Any] | None = None,
                 shocks: bool = True, events: bool = True,
                 executor: ExecutorSpec | str | None = None, chunk_size: int = DEFAULT_CHUNK,
                 resume: bool = False,
@@ -270,6 +271,7 @@ def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
     """Simulate chunk by chunk on ``executor``, committing each chunk to ``folder``.
 
     Killed or interrupted, the same call with ``resume=True`` finishes with identical numbers.
+    ``without`` and ``overrides`` act as in :func:`run`.
     The results are saved in ``folder`` like :meth:`RunResult.save`. ``on_chunk(done, total)``
     follows the chunks; ``on_resume(already, total)`` is called once when chunks were stored.
     Ctrl-C raises :class:`peninsula.experiments.parallel.Interrupted`.
@@ -284,7 +286,8 @@ def run_chunked(scenario: LoadedScenario | str | Path, folder: str | Path, *,
     check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)
     check_output_folder(Path(folder))
     spec = resolve(executor)
-    prepared, applied = prepare(loaded, shocks=shocks)
+    prepared, applied = prepare(loaded, claims_off=list(without), shocks=shocks,
+                                overrides=dict(overrides or {}))
     model = compile_scenario(prepared.scenario, horizon=months)
     check_memory(model, futures, events=events)
     folder = Path(folder)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from peninsula.scenario.uncertainty import Lever, Strict, Uncertainty
 
@@ -89,6 +89,14 @@ class Objectives(Strict):
         1.0, description="Weight of the cost of climbing the escalation ladder.")
 
 
+def _known_objectives(value: dict[str, float]) -> dict[str, float]:
+    """Refuse objective names the engine does not know (action values, election candidates)."""
+    unknown = sorted(set(value) - set(OBJECTIVES))
+    if unknown:
+        raise ValueError(f"unknown objective {unknown[0]!r}; expected one of {OBJECTIVES}")
+    return value
+
+
 class Theatre(Strict):
     """A war outside the scenario that ties down a share of the actor's forces.
 
@@ -104,6 +112,13 @@ class Theatre(Strict):
     low: Probability = Field(0.0, description="Smallest share the theatre can tie down.")
     high: Probability = Field(1.0, description="Largest share the theatre can tie down.")
     source: str | None = Field(None, description="Where the judgement comes from.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Theatre:
+        if not self.low <= self.mean <= self.high:
+            raise ValueError(f"expected low <= mean <= high, got {self.low} <= {self.mean} <= "
+                             f"{self.high}")
+        return self
 
 
 class Actor(Strict):
@@ -268,7 +283,7 @@ class Action(Strict):
         "read it.")
     military_cooperation: bool = Field(
         False, description="Needs military ties between the two (see dyads' military_ties).")
-    value: dict[str, Shift] = Field(
+    value: Annotated[dict[str, Shift], AfterValidator(_known_objectives)] = Field(
         {}, description="Direct payoff per use to each objective (objective name to value), "
         "weighted by the actor's objectives.")
     cost: NonNegative = Field(0.0, description="Cost per use, weighted by the economy objective.")
@@ -298,14 +313,6 @@ class Action(Strict):
         "random domestic crisis strikes an actor with instability (source = target). At most "
         "one action may be domestic.")
     rationale: str | None = Field(None, description="Why the action is defined this way.")
-
-    @field_validator("value")
-    @classmethod
-    def _known_objectives(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(OBJECTIVES))
-        if unknown:
-            raise ValueError(f"unknown objective {unknown[0]!r}; expected one of {OBJECTIVES}")
-        return value
 
 
 class Unlock(Strict):
@@ -345,7 +352,7 @@ class Candidate(Strict):
     probability: Probability = Field(
         description="Chance of winning as seen at the scenario's start; an election's "
         "candidates sum to 1.")
-    objectives: dict[Identifier, NonNegative] = Field(
+    objectives: Annotated[dict[Identifier, NonNegative], AfterValidator(_known_objectives)] = Field(
         {}, description="Objective weights of the actor from the month the winner takes office "
         "(objective name to weight; unset objectives keep their values).")
     risk_attitude: Probability | None = Field(
@@ -353,14 +360,6 @@ class Candidate(Strict):
     rationality: Annotated[float, Field(gt=0.0, le=MAX_WEIGHT)] | None = Field(
         None, description="The actor's rationality under this winner (unset: unchanged).")
     rationale: str | None = Field(None, description="Why the values were chosen.")
-
-    @field_validator("objectives")
-    @classmethod
-    def _known_objectives(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(OBJECTIVES))
-        if unknown:
-            raise ValueError(f"unknown objective {unknown[0]!r}; expected one of {OBJECTIVES}")
-        return value
 
 
 class Election(Strict):

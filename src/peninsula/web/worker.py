@@ -106,15 +106,10 @@ def _run(job_id: str, params: dict[str, Any], folder: Path, queue: Any) -> None:
     total = params["futures"] * _horizon(loaded, months)
     advance = _reporter(queue, job_id, total)
     if params.get("scheduler"):
-        merged: dict[str, Any] = {}
-        claims = {c.id: c for c in loaded.scenario.claims}
-        for claim in params["without"]:
-            merged.update(claims[claim].when_off)
-        merged.update(params["overrides"])
-        chunked = loaded.with_overrides(merged, "web form") if merged else loaded
         result = pn.run_chunked(
-            chunked, folder / "chunked", futures=params["futures"], seed=params["seed"],
-            months=months, shocks=params["shocks"], events=params["events"],
+            loaded, folder / "chunked", futures=params["futures"], seed=params["seed"],
+            months=months, without=params["without"], overrides=params["overrides"],
+            shocks=params["shocks"], events=params["events"],
             executor=pn.executors.Dask(params.get("workers", 1), params["scheduler"]),
             on_chunk=lambda done, n: queue.put((job_id, "progress", total * done // n)))
     else:
