@@ -30,9 +30,13 @@ never after a sleep (a timer lands anywhere, or nowhere, on a loaded machine)::
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import signal
 import sys
+
+HUNG_AFTER = 100
+"""Seconds after which the child dumps its threads' stacks and exits (the tests wait 120)."""
 
 POINTS = ("before-commit", "after-commit", "waiting", "in-commit", "before-results", "never")
 
@@ -146,6 +150,9 @@ def main() -> None:
     # a shell's background job (as CI may run the suite) starts with SIGINT ignored, and
     # Python then never raises KeyboardInterrupt: give this process the default handler
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # a hung child prints every thread's stack and exits before the test's guard kills it,
+    # so a failure says where it hung
+    faulthandler.dump_traceback_later(HUNG_AFTER, exit=True)
     Stop(signame, point, int(nth)).install()
     if command == "writer":
         raise SystemExit(writer(*args))

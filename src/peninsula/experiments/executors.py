@@ -8,7 +8,10 @@ on the executor or the number of workers.
 * :class:`LocalExecutor` runs each item in this process, one after another.
 * :class:`ProcessExecutor` uses a ``spawn`` process pool (safe with threads, DuckDB and rich
   in the parent); workers ignore SIGINT, so Ctrl-C reaches only the parent, which cancels the
-  queue and terminates the workers within a second.
+  queue and terminates the workers within a second. A worker hands its result back through a
+  file and sends only the file's name through the pool's pipe: a message that short is written
+  to the pipe in one piece, so terminating a worker can never leave half a message there (the
+  pool's reader thread would wait for the rest forever and the process could not exit).
 * :class:`DaskExecutor` starts a ``distributed.LocalCluster`` (one single-threaded worker
   process per worker) and shuts it down on exit, or connects to an existing scheduler
   (``tcp://host:8786``). Tasks are submitted with ``retries`` and a worker that dies mid-task
@@ -22,10 +25,14 @@ The function and items must be picklable (a module-level function, or a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import pickle
+import shutil
 import signal
 import sys
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -103,6 +110,24 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _through_file(fn: Callable[[T], R], folder: str, item: T) -> str:
+    """Pool task: ``fn(item)`` pickled into a new file of ``folder``; return the file's path."""
+    result = fn(item)
+    handle, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
+    with os.fdopen(handle, "wb") as file:
+        pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _read_result(path: str) -> Any:
+    """Load a result written by :func:`_through_file` and remove its file."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)  # noqa: S301 - written by our own worker a moment ago
+    finally:
+        os.unlink(path)
+
+
 def _in_flight_limit(workers: int, in_flight: int | None) -> int:
     return max(1, in_flight if in_flight is not None else 2 * workers)
 
@@ -122,10 +147,12 @@ class ProcessExecutor(Executor):
         self.workers = workers
         self.in_flight = _in_flight_limit(workers, in_flight)
         self._pool: ProcessPoolExecutor | None = None
+        self._results: str | None = None  # the folder where workers leave their results
 
     def start(self) -> None:
         """Start the pool (workers are spawned lazily, on first use)."""
         _check_spawnable()
+        self._results = tempfile.mkdtemp(prefix="peninsula-results-")
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
                                          initializer=_ignore_sigint)
 
@@ -134,6 +161,15 @@ class ProcessExecutor(Executor):
         pool, self._pool = self._pool, None
         if pool is None:
             return
+        try:
+            self._stop(pool, cancel)
+        finally:
+            results, self._results = self._results, None
+            if results is not None:
+                shutil.rmtree(results, ignore_errors=True)
+
+    @staticmethod
+    def _stop(pool: ProcessPoolExecutor, cancel: bool) -> None:
         if not cancel:
             pool.shutdown(wait=True)
             return
@@ -153,13 +189,14 @@ class ProcessExecutor(Executor):
 
         queue = iter(items)
         pending: dict[Future, Any] = {}
+        task = functools.partial(_through_file, fn, self._results)
 
         def top_up() -> None:
             while len(pending) < self.in_flight:
                 item = next(queue, _END)
                 if item is _END:
                     return
-                pending[self._pool.submit(fn, item)] = item
+                pending[self._pool.submit(task, item)] = item
 
         top_up()
         while pending:
@@ -167,11 +204,11 @@ class ProcessExecutor(Executor):
             for future in finished:
                 item = pending.pop(future)
                 try:
-                    result = future.result()
+                    path = future.result()
                 except BrokenProcessPool:
                     raise ExecutorError("a worker process died; finished chunks are kept, "
                                         "run again with --resume") from None
-                yield item, result
+                yield item, _read_result(path)
             top_up()
 
 
