@@ -147,11 +147,14 @@ def fit(scenario: LoadedScenario | str | Path, history: Path | str, *, until: st
 def backtest(scenario: LoadedScenario | str | Path, history: Path | str,
              origins: Sequence[str], *, horizon: int = 24, method: str = "abc",
              budget: int = 100, replicates: int = 8, seed: int = 0, sets: int = 40,
-             futures: int = 10) -> ModelBacktest:
+             futures: int = 10, start: str = "origin") -> ModelBacktest:
     """Fit before each origin, forecast ``horizon`` months and score against the baselines.
 
-    Each origin's fit reads only the history before it; the start state is the scenario's own
-    (a stated limitation). Returns per-origin and pooled Brier/log/Murphy tables and CRPS.
+    Each origin's fit reads only the history before it. ``start="origin"`` starts the fit
+    window and the forecast from states built from that history (relations, North Korea's
+    nuclear tests, dated facts, the calendar; see :mod:`peninsula.estimation.origin`);
+    ``"scenario"`` from the scenario's own. Returns per-origin and pooled Brier/log/Murphy
+    tables, CRPS, and the start states' values with their data basis.
 
     >>> backtest("korea-2024", "no/such/folder", ["2020-01"])
     Traceback (most recent call last):
@@ -160,4 +163,4 @@ def backtest(scenario: LoadedScenario | str | Path, history: Path | str,
     """
     return model_backtest(_loaded(scenario), history, list(origins), horizon=horizon,
                           method=method, budget=budget, replicates=replicates, seed=seed,
-                          sets=sets, futures=futures)
+                          sets=sets, futures=futures, start=start)

@@ -131,13 +131,16 @@ def backtest_command(
     seed: Annotated[int, typer.Option("--seed", "-s", help="Root random seed.")] = 0,
     sets: Annotated[int, typer.Option("--sets", help="Posterior draws forecast.")] = 40,
     futures: Annotated[int, typer.Option("--futures", help="Futures per draw.")] = 10,
+    start: Annotated[str, typer.Option(
+        "--start", help="origin: start states built from data before each origin; "
+                        "scenario: the scenario's own start state.")] = "origin",
 ) -> None:
     """Fit before each origin, forecast, and score the model against three baselines."""
     names = [o.strip() for o in origins.split(",") if o.strip()]
     try:
         result = backtest(scenario, history, names, horizon=horizon, method=method,
                           budget=budget, replicates=replicates, seed=seed, sets=sets,
-                          futures=futures)
+                          futures=futures, start=start)
     except UserError as exc:
         raise user_error(exc) from None
     except ImportError as exc:  # history matching's emulators need scikit-learn
@@ -161,8 +164,21 @@ def backtest_command(
         c = result.crps.groupby(["series", "m", "baseline"], as_index=False)["crps"].mean()
         out.print(_table("Mean CRPS of monthly (m=1) and quarterly (m=3) totals, pooled",
                          fmt(c), right=("crps",)))
-    say("limitation: every origin starts from the scenario's own start state; only the "
-        "behavioural parameters are fitted on data before the origin")
+    if result.start == "origin":
+        st = result.states
+        origin_rows = st[(st["origin"] == st["month"]) & st["value"].notna()].astype(
+            {"value": float})
+        states = origin_rows.pivot_table(index="field", columns="origin", values="value",
+                                         aggfunc="first", dropna=False)
+        states.columns = [f"{c:%Y-%m}" for c in states.columns]
+        states = states.reset_index()
+        out.print(_table("Start state at each origin, built from data before it",
+                         fmt(states), right=tuple(states.columns[1:])))
+        say("limitation: other capabilities, objectives, commitments and dependences keep the "
+            "scenario's 2024 values at every origin")
+    else:
+        say("limitation: every origin starts from the scenario's own start state; only the "
+            "behavioural parameters are fitted on data before the origin")
 
 
 def register(app: typer.Typer) -> None:
