@@ -125,3 +125,18 @@ def test_start_states_change_the_forecast(korea, state_history) -> None:
     built = model_forecast(korea, state_history, "2016-01", **TINY)
     own = model_forecast(korea, state_history, "2016-01", start="scenario", **TINY)
     assert any(not np.array_equal(built[n], own[n]) for n in built)
+
+
+def test_fit_on_worker_processes_gives_the_same_posterior(korea, example_history) -> None:
+    """Parameter sets on two worker processes: the posterior is the one computed here."""
+    from peninsula.estimation.fit import fit_scenario
+    from peninsula.experiments.executors import ProcessExecutor
+
+    args = {"until": "2023-12", "budget": 16, "replicates": 2, "seed": 3,
+            "parameters": ["effort", "tone_cap"]}
+    here = fit_scenario(korea, example_history, **args)
+    with ProcessExecutor(2) as pool:
+        there = fit_scenario(korea, example_history, executor=pool, **args)
+    assert np.array_equal(here.posterior.samples, there.posterior.samples)
+    assert np.array_equal(here.posterior.weights, there.posterior.weights)
+    assert here.meta["cost"]["futures"] == there.meta["cost"]["futures"] > 0

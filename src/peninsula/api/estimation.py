@@ -10,9 +10,11 @@ the estimation package; this module is the thin public face.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from peninsula.api.executors import ExecutorSpec, resolve
 from peninsula.estimation.backtest import BaselineBacktest, backtest_baselines, count_series
 from peninsula.estimation.backtest_model import ModelBacktest, model_backtest
 from peninsula.estimation.fit import Fit, FitError, fit_scenario
@@ -21,6 +23,7 @@ from peninsula.estimation.history import HistoryError, read_history
 from peninsula.estimation.inference import Posterior
 from peninsula.estimation.series import observed_series
 from peninsula.estimation.summary import HistorySummary, plot_history, summarise_history
+from peninsula.experiments.executors import Executor
 from peninsula.scenario.loading import LoadedScenario, load_scenario
 
 __all__ = [
@@ -109,6 +112,17 @@ def baseline_backtest(folder: Path | str, origins: Sequence[str], *, horizon: in
     return backtest_baselines(counts, list(origins), horizon)
 
 
+@contextmanager
+def _started(executor: ExecutorSpec | str | None) -> Iterator[Executor | None]:
+    """The executor started for the block, or ``None`` (work in this process) for local."""
+    spec = resolve(executor)
+    if spec.kind == "local":
+        yield None
+        return
+    with spec.build() as runner:
+        yield runner
+
+
 def _loaded(scenario: LoadedScenario | str | Path) -> LoadedScenario:
     return scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
 
@@ -116,13 +130,16 @@ def _loaded(scenario: LoadedScenario | str | Path) -> LoadedScenario:
 def fit(scenario: LoadedScenario | str | Path, history: Path | str, *, until: str,
         window_start: str | None = None, method: str = "abc", budget: int = 400,
         replicates: int = 16, seed: int = 0, parameters: Sequence[str] | None = None,
-        out: Path | str | None = None, plot: bool = True) -> Fit:
+        out: Path | str | None = None, plot: bool = True,
+        executor: ExecutorSpec | str | None = None) -> Fit:
     """Fit a scenario's declared uncertainties to the history folder's window up to ``until``.
 
     The window is the 24 months ending with ``until`` unless ``window_start`` is given;
     ``method`` is ``abc`` or ``history-matching``; ``budget`` counts parameter sets, each run
     as ``replicates`` futures. With ``out`` the fit is saved there (posterior, ``fit.json``,
-    ``predictive.png`` unless ``plot`` is false). Raises :class:`FitError` or
+    ``predictive.png`` unless ``plot`` is false). ``executor`` (e.g.
+    ``pn.executors.Processes(2)``) runs parameter sets side by side; the posterior does not
+    depend on it. Raises :class:`FitError` or
     :class:`HistoryError` for bad input.
 
     >>> import tempfile
@@ -135,9 +152,12 @@ def fit(scenario: LoadedScenario | str | Path, history: Path | str, *, until: st
     >>> load_fit(f.folder).meta["method"]
     'abc'
     """
-    result = fit_scenario(_loaded(scenario), history, until=until, window_start=window_start,
-                          method=method, budget=budget, replicates=replicates, seed=seed,
-                          parameters=list(parameters) if parameters is not None else None)
+    loaded = _loaded(scenario)
+    with _started(executor) as runner:
+        result = fit_scenario(loaded, history, until=until, window_start=window_start,
+                              method=method, budget=budget, replicates=replicates, seed=seed,
+                              parameters=list(parameters) if parameters is not None else None,
+                              executor=runner)
     if out is not None:
         result.meta["history"] = str(history)
         result.save(out, plot=plot)
@@ -147,20 +167,24 @@ def fit(scenario: LoadedScenario | str | Path, history: Path | str, *, until: st
 def backtest(scenario: LoadedScenario | str | Path, history: Path | str,
              origins: Sequence[str], *, horizon: int = 24, method: str = "abc",
              budget: int = 100, replicates: int = 8, seed: int = 0, sets: int = 40,
-             futures: int = 10, start: str = "origin") -> ModelBacktest:
+             futures: int = 10, start: str = "origin",
+             executor: ExecutorSpec | str | None = None) -> ModelBacktest:
     """Fit before each origin, forecast ``horizon`` months and score against the baselines.
 
     Each origin's fit reads only the history before it. ``start="origin"`` starts the fit
     window and the forecast from states built from that history (relations, North Korea's
     nuclear tests, dated facts, the calendar; see :mod:`peninsula.estimation.origin`);
     ``"scenario"`` from the scenario's own. Returns per-origin and pooled Brier/log/Murphy
-    tables, CRPS, and the start states' values with their data basis.
+    tables, CRPS, and the start states' values with their data basis. ``executor`` runs
+    parameter sets side by side without changing any number.
 
     >>> backtest("korea-2024", "no/such/folder", ["2020-01"])
     Traceback (most recent call last):
     ...
     peninsula.estimation.history.HistoryError: ...
     """
-    return model_backtest(_loaded(scenario), history, list(origins), horizon=horizon,
-                          method=method, budget=budget, replicates=replicates, seed=seed,
-                          sets=sets, futures=futures, start=start)
+    loaded = _loaded(scenario)
+    with _started(executor) as runner:
+        return model_backtest(loaded, history, list(origins), horizon=horizon,
+                              method=method, budget=budget, replicates=replicates, seed=seed,
+                              sets=sets, futures=futures, start=start, executor=runner)

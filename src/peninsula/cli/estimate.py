@@ -15,6 +15,7 @@ from rich.table import Table
 
 from peninsula.api.estimation import backtest, fit, history_summary, plot_history_summary
 from peninsula.cli.console import fail, missing_extra, out, say, user_error
+from peninsula.cli.explore import _executor_spec
 from peninsula.errors import UserError
 
 history_app = typer.Typer(help="Read historical event data: the series a fit uses.",
@@ -84,15 +85,20 @@ def fit_command(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("fit"),
     png: Annotated[bool, typer.Option("--png/--no-png", help="Write predictive.png.")] = True,
+    executor: Annotated[str, typer.Option(
+        "--executor", "-e", help="local | processes | dask: where parameter sets run "
+                                 "(results do not depend on it).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
 ) -> None:
     """Fit the scenario's declared uncertainties to the observed history."""
     if out_dir.exists() and any(out_dir.iterdir()):
         raise fail(f"--out {out_dir}: folder exists and is not empty; choose another")
     names = [p.strip() for p in parameters.split(",") if p.strip()] if parameters else None
+    spec = _executor_spec(executor, workers, None)
     try:
         result = fit(scenario, history, until=until, window_start=window_start, method=method,
                      budget=budget, replicates=replicates, seed=seed, parameters=names,
-                     out=out_dir, plot=png)
+                     out=out_dir, plot=png, executor=spec)
     except UserError as exc:
         raise user_error(exc) from None
     except ImportError as exc:  # history matching's emulators (scikit-learn), or the plot
@@ -134,13 +140,18 @@ def backtest_command(
     start: Annotated[str, typer.Option(
         "--start", help="origin: start states built from data before each origin; "
                         "scenario: the scenario's own start state.")] = "origin",
+    executor: Annotated[str, typer.Option(
+        "--executor", "-e", help="local | processes | dask: where parameter sets run "
+                                 "(results do not depend on it).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
 ) -> None:
     """Fit before each origin, forecast, and score the model against three baselines."""
     names = [o.strip() for o in origins.split(",") if o.strip()]
+    spec = _executor_spec(executor, workers, None)
     try:
         result = backtest(scenario, history, names, horizon=horizon, method=method,
                           budget=budget, replicates=replicates, seed=seed, sets=sets,
-                          futures=futures, start=start)
+                          futures=futures, start=start, executor=spec)
     except UserError as exc:
         raise user_error(exc) from None
     except ImportError as exc:  # history matching's emulators need scikit-learn

@@ -42,6 +42,7 @@ from peninsula.estimation.fit import FitError, fit_scenario, simulate_counts
 from peninsula.estimation.history import read_history
 from peninsula.estimation.origin import OriginState, origin_scenario
 from peninsula.estimation.series import observed_series
+from peninsula.experiments.executors import Executor
 from peninsula.scenario.loading import LoadedScenario
 
 __all__ = ["START_STATES", "ModelBacktest", "model_backtest", "model_forecast",
@@ -70,8 +71,8 @@ def model_forecast(loaded: LoadedScenario, folder, origin: str | pd.Timestamp, *
                    horizon: int = 24, method: str = "abc", budget: int = 100,
                    replicates: int = 8, seed: int = 0, sets: int = 40, futures: int = 10,
                    window_months: int = 24, parameters: list[str] | None = None,
-                   start: str = "origin",
-                   states: list[OriginState] | None = None) -> dict[str, np.ndarray]:
+                   start: str = "origin", states: list[OriginState] | None = None,
+                   executor: Executor | None = None) -> dict[str, np.ndarray]:
     """Simulated monthly counts ``[sets * futures, horizon]`` after ``origin``.
 
     Fitted on the history before ``origin`` only (the cut is :func:`read_history`'s); with
@@ -92,8 +93,9 @@ def model_forecast(loaded: LoadedScenario, folder, origin: str | pd.Timestamp, *
             states += [window_state, origin_state]
     fit = fit_scenario(fitted, history, until=f"{last:%Y-%m}", window_start=f"{first:%Y-%m}",
                        method=method, budget=budget, replicates=replicates, seed=seed,
-                       parameters=parameters)
-    return simulate_counts(forecast, fit, months=horizon, sets=sets, futures=futures, seed=seed)
+                       parameters=parameters, executor=executor)
+    return simulate_counts(forecast, fit, months=horizon, sets=sets, futures=futures, seed=seed,
+                           executor=executor)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,8 @@ def _model_crps(sim: dict[str, np.ndarray], counts: dict[str, pd.Series], origin
 def model_backtest(loaded: LoadedScenario, folder, origins: Sequence[str], *,
                    horizon: int = 24, method: str = "abc", budget: int = 100,
                    replicates: int = 8, seed: int = 0, sets: int = 40, futures: int = 10,
-                   until: str | None = None, start: str = "origin") -> ModelBacktest:
+                   until: str | None = None, start: str = "origin",
+                   executor: Executor | None = None) -> ModelBacktest:
     """Fit before each origin, forecast ``horizon`` months, score model and baselines.
 
     The data up to ``until`` (default the vantage point) only resolve the questions and the
@@ -154,7 +157,7 @@ def model_backtest(loaded: LoadedScenario, folder, origins: Sequence[str], *,
         made: list[OriginState] = []
         sim = model_forecast(loaded, folder, o, horizon=horizon, method=method, budget=budget,
                              replicates=replicates, seed=seed, sets=sets, futures=futures,
-                             start=start, states=made)
+                             start=start, states=made, executor=executor)
         states += [st.table().assign(origin=o, month=st.month) for st in made]
         qs = threshold_questions(counts, o, horizon)
         probs = model_probabilities(sim, o, qs)

@@ -33,6 +33,7 @@ and ``predictive.png``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -56,6 +57,7 @@ from peninsula.estimation.measurement import (
 )
 from peninsula.estimation.series import ObservedSeries, observed_series, summary_statistics
 from peninsula.experiments.ensemble import run_ensemble
+from peninsula.experiments.executors import Executor
 from peninsula.scenario.exploration import load_exploration
 from peninsula.scenario.loading import LoadedScenario
 
@@ -179,6 +181,16 @@ class _Events:
     action: np.ndarray
 
 
+def _simulate_set(loaded: LoadedScenario, months: int,
+                  task: tuple[int, dict[str, Any], int, int]) -> tuple[int, _Events]:
+    """One parameter set's events: ``(g, overrides, futures, seed)`` -> ``(g, events)``."""
+    g, overrides, n, engine_seed = task
+    model = compile_scenario(loaded.with_overrides(overrides, why="fit").scenario,
+                             horizon=months)
+    ev = run_ensemble(model, n, engine_seed, record_events=True).events
+    return g, _Events(ev.future, ev.month, ev.source, ev.target, ev.action)
+
+
 class ModelSimulator:
     """``simulate(theta [n, d], seed) -> stats [n, k]`` for a scenario and its measurement.
 
@@ -189,36 +201,48 @@ class ModelSimulator:
 
     def __init__(self, loaded: LoadedScenario, params: list[FitParameter], *,
                  window: Window, stat_names: tuple[str, ...], replicates: int = 16,
-                 average: bool = True, measurement: Measurement | None = None) -> None:
+                 average: bool = True, measurement: Measurement | None = None,
+                 executor: Executor | None = None) -> None:
         if replicates < 1:
             raise FitError(f"--replicates must be at least 1, got {replicates}")
         self.loaded, self.params, self.window = loaded, params, window
         self.stat_names, self.replicates, self.average = stat_names, replicates, average
         self.measurement = measurement or measurement_for(loaded.scenario)
+        self.executor = executor  # started by the caller; None runs here
         self.futures = 0  # futures simulated so far (the cost)
         self.parameter_sets = 0
 
     def events(self, theta: np.ndarray, seed: int, replicates: int,
                months: int) -> tuple[_Events, int]:
-        """Events of ``replicates`` futures per row of ``theta``; member = row * reps + r."""
+        """Events of ``replicates`` futures per row of ``theta``; member = row * reps + r.
+
+        Distinct parameter sets run as separate tasks on the executor (in this process
+        without one); each has its own seed, so the result does not depend on the executor.
+        """
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
         if theta.shape[1] == 0:  # nothing fitted: every row is the scenario as it is
             uniq, inverse = theta[:1], np.zeros(len(theta), dtype=np.int64)
         else:
             uniq, inverse = np.unique(theta, axis=0, return_inverse=True)
-        parts: list[_Events] = []
+        tasks = []
         for g, row in enumerate(uniq):
             rows = np.flatnonzero(inverse.reshape(-1) == g)
             overrides = {p.path: p.value(x) for p, x in zip(self.params, row, strict=True)}
-            model = compile_scenario(self.loaded.with_overrides(overrides, why="fit").scenario,
-                                     horizon=months)
-            n = len(rows) * replicates
             engine_seed = int(np.random.SeedSequence([seed, g]).generate_state(1)[0])
-            ev = run_ensemble(model, n, engine_seed, record_events=True).events
+            tasks.append((g, overrides, len(rows) * replicates, engine_seed))
+            self.futures += len(rows) * replicates
+        run = functools.partial(_simulate_set, self.loaded, months)
+        if self.executor is None:
+            done = dict(run(task) for task in tasks)
+        else:
+            done = dict(result for _task, result in self.executor.map_unordered(run, tasks))
+        parts: list[_Events] = []
+        for g in range(len(uniq)):
+            ev = done[g]
+            rows = np.flatnonzero(inverse.reshape(-1) == g)
             member = rows[ev.future // replicates] * replicates + ev.future % replicates
             parts.append(_Events(member.astype(np.int64), ev.month, ev.source, ev.target,
                                  ev.action))
-            self.futures += n
         self.parameter_sets += len(uniq)
         joined = _Events(*(np.concatenate([getattr(p, f) for p in parts]) for f in
                            ("future", "month", "source", "target", "action")))
@@ -321,12 +345,14 @@ def fit_scenario(loaded: LoadedScenario, history: History | ObservedSeries | Pat
                  budget: int = 400, replicates: int = 16, seed: int = 0,
                  parameters: list[str] | None = None,
                  statistics: tuple[str, ...] = FIT_STATISTICS,
-                 population: int | None = None) -> Fit:
+                 population: int | None = None, executor: Executor | None = None) -> Fit:
     """Fit the scenario's uncertainties to the observed window ending with month ``until``.
 
     ``history`` is a folder (read up to ``until``), a read :class:`History` or its
     :class:`ObservedSeries`. ``budget`` is the number of parameter sets simulated by the
     inference (each runs ``replicates`` futures; the posterior-predictive check comes on top).
+    ``executor`` (started by the caller) runs the parameter sets of each generation or wave
+    side by side; the posterior does not depend on it.
     """
     if method not in METHODS:
         raise FitError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
@@ -341,13 +367,13 @@ def fit_scenario(loaded: LoadedScenario, history: History | ObservedSeries | Pat
     started = time.perf_counter()
     if method == "abc":
         sim = ModelSimulator(loaded, params, window=window, stat_names=names,
-                             replicates=replicates, average=True)
+                             replicates=replicates, average=True, executor=executor)
         pop = population or max(4, min(500, budget // 5))
         post = abc_smc(sim, bounds, observed, stat_names=names, budget=budget, population=pop,
                        seed=seed, predictive=min(pop, 100))
     else:
         sim = ModelSimulator(loaded, params, window=window, stat_names=names, replicates=1,
-                             average=False)
+                             average=False, executor=executor)
         waves = 3
         reps = max(2, min(replicates, budget // (waves * (2 * len(params) + 2))))
         post = history_matching(sim, bounds, observed, stat_names=names, budget=budget,
@@ -370,7 +396,8 @@ def fit_scenario(loaded: LoadedScenario, history: History | ObservedSeries | Pat
 
 
 def simulate_counts(loaded: LoadedScenario, fit: Fit | None, *, months: int, sets: int,
-                    futures: int, seed: int) -> dict[str, np.ndarray]:
+                    futures: int, seed: int,
+                    executor: Executor | None = None) -> dict[str, np.ndarray]:
     """Monthly counts ``[sets * futures, months]`` of the backtest series, from the fit.
 
     ``sets`` parameter sets are resampled from the posterior (the scenario as it is when
@@ -385,7 +412,7 @@ def simulate_counts(loaded: LoadedScenario, fit: Fit | None, *, months: int, set
         theta = post.samples[rng.choice(len(post.samples), size=sets,
                                         p=post.weights / post.weights.sum())]
     sim = ModelSimulator(loaded, params, window=Window.of("2000-01", months=months),
-                         stat_names=(), replicates=futures)
+                         stat_names=(), replicates=futures, executor=executor)
     ev, members = sim.events(theta, seed, futures, months)
     return simulated_counts(ev, sim.measurement, members=members, months=months,
                             member=ev.future)
