@@ -11,6 +11,7 @@ Everything not re-exported here is internal and may change.
 
 from __future__ import annotations
 
+from peninsula import agents
 from peninsula._version import __version__
 from peninsula.api import (
     Analysis,
@@ -37,6 +38,7 @@ from peninsula.api import (
     run_chunked,
     write_report,
 )
+from peninsula.api.agents import AgentComparison, compare_agents, transcript
 from peninsula.errors import UserError
 from peninsula.scenario.loading import (
     LoadedScenario,
@@ -46,6 +48,7 @@ from peninsula.scenario.loading import (
 )
 
 __all__ = [
+    "AgentComparison",
     "Analysis",
     "BaselineBacktest",
     "Counterfactual",
@@ -59,9 +62,11 @@ __all__ = [
     "ScenarioError",
     "UserError",
     "__version__",
+    "agents",
     "backtest",
     "baseline_backtest",
     "builtin_scenarios",
+    "compare_agents",
     "counterfactual",
     "executors",
     "explore",
@@ -75,4 +80,5 @@ __all__ = [
     "write_report",
     "run",
     "run_chunked",
+    "transcript",
 ]

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 from rich.progress import Progress as ProgressBar
 
+from peninsula.agents.records import AgentReport, write_transcripts
 from peninsula.analysis.outcomes import (
     Comparison,
     EscalationPath,
@@ -49,6 +50,7 @@ from peninsula.scenario.loading import LoadedScenario, load_scenario
 from peninsula.scenario.model import month_label
 from peninsula.store.chunks import ChunkStore
 from peninsula.store.runs import (
+    RESULTS_FILE,
     RunFolderError,
     check_output_folder,
     check_run_folder,
@@ -208,13 +210,36 @@ class RunResult:
         return top_paths(self.run.result.quarter_rung, top)
 
     @property
+    def agents(self) -> AgentReport | None:
+        """What agents did (calls, tokens, time, cache hits, retries, fallbacks, errors).
+
+        ``None`` for a run without agents; :meth:`decisions` lists every decision.
+        """
+        return None if self.run.agents is None else self.run.agents.report()
+
+    def decisions(self) -> pd.DataFrame:
+        """One row per agent decision and target: the option applied, the quantal pick, status.
+
+        Columns ``future``, ``month`` (0 = the start), ``actor``, ``target``, ``action``,
+        ``quantal``, ``status`` (``answer``, ``retried`` or ``fallback``), ``reason``,
+        ``rationale``; empty for a run without agents.
+        """
+        if self.run.agents is None:
+            return pd.DataFrame(columns=["future", "month", "actor", "target", "action",
+                                         "quantal", "status", "reason", "rationale"])
+        return self.run.agents.decisions_frame()
+
+    @property
     def shocks(self) -> tuple[int, int]:
         """Random shocks drawn: (inflaming, calming)."""
         return self.run.result.shocks_inflame, self.run.result.shocks_calm
 
     def to_dict(self, run_id: str = "") -> dict[str, Any]:
         """The JSON summary (what ``summary.json`` holds)."""
-        return run_summary(self.run, run_id, execution=self.execution)
+        summary = run_summary(self.run, run_id, execution=self.execution)
+        if self.run.agents is not None:
+            summary["agents"] = self.run.agents.report().as_dict()
+        return summary
 
     def write_report(self, path: str | Path) -> Path:
         """Write a self-contained HTML report of the run (needs the ``report`` extra)."""
@@ -227,23 +252,30 @@ class RunResult:
         return write_html(html, path)
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write ``results.duckdb`` and ``summary.json`` (what ``peninsula run`` writes)."""
+        """Write ``results.duckdb`` and ``summary.json`` (what ``peninsula run`` writes).
+
+        A run with agents also gets its transcripts (:mod:`peninsula.agents.records`).
+        """
         folder = Path(folder)
         check_run_folder(folder, overwrite=overwrite)
-        save_run_folder(folder, self.run.metadata.as_dict(), self.run.model, self.run.result,
-                        self.to_dict)
+        run_id = save_run_folder(folder, self.run.metadata.as_dict(), self.run.model,
+                                 self.run.result, self.to_dict)
+        if self.run.agents is not None:
+            write_transcripts(folder / RESULTS_FILE, run_id, self.run.agents, self.run.model)
         return folder
 
 
 def run(scenario: LoadedScenario | str | Path, *, futures: int = 10_000, seed: int = 2024,
         months: int | None = None, without: Sequence[str] = (), shocks: bool = True,
         overrides: Mapping[str, Any] | None = None, events: bool = True,
-        progress: Progress = None) -> RunResult:
+        progress: Progress = None, agents: Mapping[str, Any] | None = None) -> RunResult:
     """Simulate ``futures`` futures of a scenario in memory.
 
     ``without`` switches claims off, ``overrides`` sets scenario fields by dotted path,
     ``progress`` is a callback receiving futures x months done, ``True``/``False``, or ``None``
-    for a bar only when stderr is a terminal.
+    for a bar only when stderr is a terminal. ``agents`` maps actor codes to agents that
+    choose for them (``pn.agents.LLM``, ``Human``, ``Quantal``, ``Scripted`` or a function of
+    the situation); the other actors keep the quantal rule, on the same random draws.
 
     >>> import peninsula as pn
     >>> pn.run("korea-2024", futures=100, seed=7, progress=False).metadata.futures
@@ -256,7 +288,7 @@ def run(scenario: LoadedScenario | str | Path, *, futures: int = 10_000, seed: i
         result = _run_scenario(loaded, futures=futures, seed=seed, months=months,
                                claims_off=list(without), shocks=shocks,
                                overrides=dict(overrides or {}), record_events=events,
-                               on_progress=on_progress)
+                               on_progress=on_progress, agents=agents)
     return RunResult(result)
 
 

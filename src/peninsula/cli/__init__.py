@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from peninsula.cli import estimate, events, explore, files, forecast, run, scale, serve
+from peninsula.cli import agents, estimate, events, explore, files, forecast, run, scale, serve
 from peninsula.cli.console import err
 
 app = typer.Typer(
@@ -22,6 +22,11 @@ app.command("validate")(run.validate)
 app.command("scenarios")(run.scenarios)
 app.command("show")(run.show)
 app.command("counterfactual")(run.counterfactual_command)
+app.command("transcript", help="Tell one future of a run with agents, month by month.")(
+    agents.transcript_command)
+app.command("compare-agents",
+            help="The same futures played by the quantal rule and by agents, compared.")(
+    agents.compare_agents_command)
 app.command("run-chunked",
             help="Simulate in resumable chunks on local, processes or Dask workers.")(
     scale.run_resumable_command)

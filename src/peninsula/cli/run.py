@@ -6,6 +6,7 @@ result; user errors end with one line per problem on stderr and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,19 @@ from rich.table import Table
 
 from peninsula.api.runs import RunResult, counterfactual
 from peninsula.api.runs import run as simulate
+from peninsula.cli.agents import (
+    AgentSpecs,
+    LlmCache,
+    LlmConcurrency,
+    LlmModel,
+    LlmSeed,
+    LlmTemperature,
+    LlmTimeout,
+    LlmUrl,
+    build_agents,
+    has_human,
+    print_agent_report,
+)
 from peninsula.cli.console import err, fail, missing_extra, out, pct, say, signed, user_error
 from peninsula.engine.compiled import compile_scenario
 from peninsula.errors import UserError
@@ -63,12 +77,16 @@ def _progress_bar(label: str, total: int) -> Progress:
     return bar
 
 
-def _simulate(loaded: LoadedScenario, label: str = "simulating", **options) -> RunResult:
+def _simulate(loaded: LoadedScenario, label: str = "simulating", *, bar: bool = True,
+              **options) -> RunResult:
     horizon = options.get("months") or loaded.scenario.horizon_months
-    with _progress_bar(label, options["futures"] * horizon) as bar:
-        task = bar.task_ids[0]
+    # no live bar while a person answers prompts at the terminal (--agent ACTOR=human)
+    with (_progress_bar(label, options["futures"] * horizon) if bar
+          else contextlib.nullcontext()) as shown:
+        progress = False if shown is None else (
+            lambda done: shown.advance(shown.task_ids[0], done))
         try:
-            return simulate(loaded, progress=lambda done: bar.advance(task, done), **options)
+            return simulate(loaded, progress=progress, **options)
         except (ScenarioError, ValueError) as exc:
             raise user_error(exc) from None
         except (KeyboardInterrupt, MemoryError) as exc:
@@ -132,9 +150,21 @@ def run(
         "--report", help="Also write report.html (needs the 'report' extra).")] = False,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace the results already in --out.")] = False,
+    agent: AgentSpecs = (),
+    llm_url: LlmUrl = None,
+    llm_model: LlmModel = None,
+    llm_concurrency: LlmConcurrency = 4,
+    llm_cache: LlmCache = None,
+    llm_temperature: LlmTemperature = 0.7,
+    llm_seed: LlmSeed = None,
+    llm_timeout: LlmTimeout = 120.0,
 ) -> None:
     """Simulate a scenario and summarise its futures."""
     loaded = scenario_or_fail(scenario)
+    agents = build_agents(loaded, list(agent), url=llm_url, model=llm_model,
+                          concurrency=llm_concurrency, cache=llm_cache,
+                          temperature=llm_temperature,
+                          seed=seed if llm_seed is None else llm_seed, timeout=llm_timeout)
     folder = out_dir or Path("peninsula-out") / (
         f"{loaded.scenario.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     try:
@@ -142,13 +172,15 @@ def run(
             if report:
                 _check_report_extra()
             result = _simulate(loaded, futures=futures, seed=seed, months=months,
-                               shocks=shocks, events=events)
+                               shocks=shocks, events=events, agents=agents,
+                               bar=not has_human(agents))
             result.save(folder, overwrite=True)
     except UserError as exc:
         raise user_error(exc) from None
     if report:
         result.write_report(folder / "report.html")
     print_run(result)
+    print_agent_report(result.agents)
     say(f"Simulated in {result.metadata.elapsed_seconds:.1f} s; scenario sha256 "
         f"{result.metadata.scenario_sha256[:12]}; results in {folder}/ "
         f"(results.duckdb, summary.json{', report.html' if report else ''})")

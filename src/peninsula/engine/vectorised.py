@@ -511,8 +511,13 @@ def simulate_chunk(
     first_future: int = 0,
     record_events: bool = False,
     on_month: Callable[[int], None] | None = None,
+    decide: Callable[[int, EnsembleState, Government, np.ndarray], np.ndarray] | None = None,
 ) -> SimulationResult:
-    """Simulate ``draws.size`` futures over the model's horizon."""
+    """Simulate ``draws.size`` futures over the model's horizon.
+
+    ``decide(month, state, government, choice)``, when given, returns the month's choices to
+    apply in place of the quantal ``choice`` (agents playing some actors).
+    """
     n, months = draws.size, model.horizon
     state = initial_state(model, n)
     chooser = Chooser(model)
@@ -524,6 +529,8 @@ def simulate_chunk(
         uniforms = draws.next_month()
         government.hold_elections(model, month, uniforms)
         choice = chooser.choose(state, government, month, uniforms)
+        if decide is not None:
+            choice = decide(month, state, government, choice)
         apply_choices(model, state, choice, month)
         arms_dynamics(model, state)
         up, down = apply_shocks(model, state, uniforms)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from peninsula._version import __version__
+from peninsula.agents.play import AgentPlay
+from peninsula.agents.records import AgentLog
 from peninsula.engine.compiled import CompiledScenario, compile_scenario
-from peninsula.engine.draws import FUTURES_PER_BLOCK
+from peninsula.engine.draws import FUTURES_PER_BLOCK, ChunkDraws
 from peninsula.engine.results import SimulationResult
+from peninsula.engine.vectorised import simulate_chunk
 from peninsula.errors import UserError
-from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
+from peninsula.experiments.ensemble import DEFAULT_CHUNK, plan_chunks, run_ensemble
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
 
 
@@ -50,6 +53,7 @@ class Run:
     metadata: RunMetadata
     model: CompiledScenario
     result: SimulationResult
+    agents: AgentLog | None = None  # what agents did, when some actors were played by agents
 
     @property
     def outcome_ids(self) -> list[str]:
@@ -108,19 +112,53 @@ def run_scenario(
     record_events: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     on_progress: Callable[[int], None] | None = None,
+    agents: Mapping[str, object] | None = None,
 ) -> Run:
-    """Simulate a scenario and describe the run."""
+    """Simulate a scenario and describe the run.
+
+    ``agents`` maps actor codes to agents (:mod:`peninsula.agents`) that choose for them.
+    """
     check_size(futures=futures, months=months, seed=seed, chunk_size=chunk_size)
     prepared, applied = prepare(loaded, claims_off=claims_off, shocks=shocks, overrides=overrides)
     model = compile_scenario(prepared.scenario, horizon=months)
     check_memory(model, futures, events=record_events)
     started = time.perf_counter()
-    result = run_ensemble(model, futures, seed, chunk_size=chunk_size,
-                          record_events=record_events, on_progress=on_progress)
+    log = None
+    if agents is None:
+        result = run_ensemble(model, futures, seed, chunk_size=chunk_size,
+                              record_events=record_events, on_progress=on_progress)
+    else:
+        result, log = run_with_agents(model, futures, seed, agents, chunk_size=chunk_size,
+                                      record_events=record_events, on_progress=on_progress)
     metadata = describe_run(loaded, prepared, model, futures=futures, seed=seed,
                             chunk_size=chunk_size, claims_off=claims_off, overrides=applied,
                             elapsed=time.perf_counter() - started)
-    return Run(metadata=metadata, model=model, result=result)
+    return Run(metadata=metadata, model=model, result=result, agents=log)
+
+
+def run_with_agents(model: CompiledScenario, futures: int, seed: int,
+                    agents: Mapping[str, object], *, chunk_size: int = DEFAULT_CHUNK,
+                    record_events: bool = False,
+                    on_progress: Callable[[int], None] | None = None
+                    ) -> tuple[SimulationResult, AgentLog]:
+    """Simulate with agents choosing for some actors; the same draws as without them."""
+    play = AgentPlay(model, agents)
+    play.check_size(futures)
+    parts = []
+    try:
+        for chunk in plan_chunks(futures, chunk_size):
+            draws = ChunkDraws(seed, model.n_actors, futures, chunk.first, chunk.size)
+
+            def tick(_month: int, size: int = chunk.size) -> None:
+                if on_progress is not None:
+                    on_progress(size)
+
+            parts.append(simulate_chunk(model, draws, first_future=chunk.first,
+                                        record_events=record_events, on_month=tick,
+                                        decide=play.hook(chunk.first)))
+    finally:
+        play.close()
+    return SimulationResult.concatenate(parts), play.log
 
 
 MAX_FUTURES = 2**31 - 1
