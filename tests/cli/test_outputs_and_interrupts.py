@@ -128,3 +128,19 @@ def test_ctrl_c_of_explore_and_export(tmp_path, monkeypatch):
     result = runner.invoke(app, ["export", str(tmp_path / "r")])
     assert result.exit_code == 130
     assert result.output.strip().splitlines()[-1].startswith("interrupted")
+
+
+def test_one_future_run_writes_valid_json_and_says_there_is_no_interval(tmp_path):
+    """One future has no spread: the interval of a mean does not exist. The run used to crash
+    writing ``-inf`` into summary.json; now the bounds are null and the table says so."""
+    import json
+
+    folder = tmp_path / "one"
+    result = runner.invoke(app, ["run", "-n", "1", "-m", "2", "--out", str(folder)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "none (one future)" in result.output
+    summary = json.loads((folder / "summary.json").read_text(),
+                         parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
+    continuous = [o for o in summary["outcomes"] if o["kind"] == "continuous"]
+    assert continuous and all(o["estimate"]["low"] is None for o in continuous)

@@ -5,6 +5,7 @@ Functions take plain arrays (one row per future) and labels, never the engine.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -30,8 +31,19 @@ class OutcomeSummary:
     spread: tuple[float, float, float] | None = None  # 5%, 50%, 95% quantiles across futures
 
     def as_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return asdict(self)
+        """A JSON-ready dict; a bound that does not exist (one future: no spread) is ``None``."""
+        return _finite_or_none(asdict(self))
+
+
+def _finite_or_none(value):
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no inf or NaN)."""
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_finite_or_none(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.markup import escape
 from rich.progress import (
@@ -118,8 +119,10 @@ def outcome_table(result: RunResult) -> Table:
                           row.median_first_month if isinstance(row.median_first_month, str)
                           else "-")
         else:
+            bounds = (f"{signed(row.low)} - {signed(row.high)}"
+                      if np.isfinite([row.low, row.high]).all() else "none (one future)")
             table.add_row(escape(f"{row.label} (mean; interval of the mean)"), signed(row.mean),
-                          f"{signed(row.low)} - {signed(row.high)}", "-")
+                          bounds, "-")
             table.add_row("   across futures (median; 5%-95% of futures)", signed(row.median),
                           f"{signed(row.p05)} - {signed(row.p95)}", "-")
     return table
