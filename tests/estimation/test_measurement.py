@@ -120,3 +120,55 @@ def test_flagship_catalogue_has_every_class(korea) -> None:
     table = measurement_for(korea.scenario).table()
     assert set(table["missile_class"]) - {""} == {"SRBM", "IRBM", "ICBM", "SLBM", "SLV"}
     assert table["nuclear_test"].sum() == 1
+
+
+def test_campaign_sizes_are_geometric_with_the_given_mean() -> None:
+    from peninsula.estimation.measurement import campaign_sizes
+
+    assert (campaign_sizes(np.ones(1000), seed=1) == 1).all()  # mean 1: one launch per act
+    k = campaign_sizes(np.full(20_000, 3.0), seed=1)
+    assert k.min() == 1 and abs(k.mean() - 3.0) < 0.1
+    assert k.var() > k.mean()  # overdispersed, unlike a Poisson count
+    assert np.array_equal(k, campaign_sizes(np.full(20_000, 3.0), seed=1))
+    assert not np.array_equal(k, campaign_sizes(np.full(20_000, 3.0), seed=2))
+
+
+def test_campaigns_size_launches_and_nothing_else() -> None:
+    m = measurement_for(SCENARIO)
+    plain = measure(STREAM, m, members=2, first_month="2020-01", months=4)
+    ones = measure(STREAM, m, members=2, first_month="2020-01", months=4,
+                   launches_per_test=np.ones(2), seed=3)
+    big = measure(STREAM, m, members=2, first_month="2020-01", months=4,
+                  launches_per_test=np.array([50.0, 1.0]), seed=3)
+    for name in plain.frames:
+        pd.testing.assert_frame_equal(plain.frames[name], ones.frames[name])
+    launches = big.frames["missile_tests"].groupby("member")["launches"].sum()
+    assert launches[0] > 3  # member 0's three test acts stand for many launch events
+    pd.testing.assert_frame_equal(plain.frames["provocations"], big.frames["provocations"])
+    pd.testing.assert_frame_equal(plain.frames["nuclear_tests"], big.frames["nuclear_tests"])
+    counts = simulated_counts(STREAM, m, members=2, months=4,
+                              launches_per_test=np.array([50.0, 1.0]), seed=3)
+    assert counts["launches"][0].sum() == launches[0]  # the same draws in both readings
+    assert counts["icbm_launches"][0, 2] == counts["launches"][0, 2] >= 1
+    assert counts["nuclear_tests"][0].sum() == 1
+
+
+def test_fit_parameters_include_the_campaign_size(korea) -> None:
+    from peninsula.estimation.fit import fit_parameters
+
+    params = fit_parameters(korea)
+    campaign = [p for p in params if p.measured]
+    assert [p.id for p in campaign] == ["launches_per_test"]
+    assert not any(p.measured for p in params if p.path.startswith("actors."))
+    assert [p.id for p in fit_parameters(korea, ["launches_per_test"])] == ["launches_per_test"]
+
+
+def test_simulated_launches_grow_with_the_campaign_size(korea) -> None:
+    """Through the fit's simulator: the same engine runs, more launch events per test act."""
+    from peninsula.estimation.fit import ModelSimulator, Window, fit_parameters
+
+    params = fit_parameters(korea, ["effort", "launches_per_test"])
+    sim = ModelSimulator(korea, params, window=Window.of("2023-12", months=6),
+                         stat_names=("tests_per_month[all]",), replicates=4)
+    low, high = sim(np.array([[1.0, 1.0], [1.0, 4.0]]), seed=2)[:, 0]
+    assert high > 1.5 * low > 0

@@ -37,7 +37,7 @@ import functools
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from peninsula.engine.compiled import compile_scenario
 from peninsula.estimation.history import History, HistoryError, read_history
 from peninsula.estimation.inference import Bounds, Posterior, abc_smc, history_matching
 from peninsula.estimation.measurement import (
+    CAMPAIGN,
     FIT_STATISTICS,
     Measurement,
     measure,
@@ -91,7 +92,10 @@ class FitError(HistoryError):
 
 @dataclass(frozen=True)
 class FitParameter:
-    """One fitted uncertainty: its id, override path, range and the scale it is fitted on."""
+    """One fitted uncertainty: its id, override path, range and the scale it is fitted on.
+
+    A path under ``measurement.`` is a parameter of the measurement model, not of the scenario.
+    """
 
     id: str
     path: str
@@ -117,9 +121,22 @@ class FitParameter:
         return {"id": self.id, "path": self.path, "low": self.low, "high": self.high,
                 "distribution": self.distribution, "scale": "log" if self.log else "linear"}
 
+    @property
+    def measured(self) -> bool:
+        """Whether it belongs to the measurement model rather than to the scenario."""
+        return self.path.startswith("measurement.")
+
+
+#: The measurement model's own fitted parameter (``measurement.CAMPAIGN``).
+CAMPAIGN_PARAMETER = FitParameter(CAMPAIGN.id, CAMPAIGN.path, CAMPAIGN.low, CAMPAIGN.high,
+                                  "uniform", False)
+
 
 def fit_parameters(loaded: LoadedScenario, names: list[str] | None = None) -> list[FitParameter]:
-    """The scenario's declared uncertainties to fit (all, or those named by id or path)."""
+    """The scenario's declared uncertainties and the measurement's campaign size to fit.
+
+    All of them, or those named by id or path.
+    """
     declared = list(getattr(loaded.scenario, "uncertainties", None) or [])
     if not declared:  # declared beside the scenario, in <name>.exploration.yaml
         declared = load_exploration(loaded.path or loaded.label, loaded).uncertainties
@@ -127,6 +144,7 @@ def fit_parameters(loaded: LoadedScenario, names: list[str] | None = None) -> li
                            u.distribution == "loguniform") for u in declared]
     if not params:
         raise FitError(f"{loaded.label}: the scenario declares no uncertainties to fit")
+    params.append(CAMPAIGN_PARAMETER)
     if names is None:
         return params
     by_name = {p.id: p for p in params} | {p.path: p for p in params}
@@ -179,6 +197,7 @@ class _Events:
     source: np.ndarray
     target: np.ndarray
     action: np.ndarray
+    campaign: np.ndarray | None = None  # mean launch events per test act, per member
 
 
 def _simulate_set(loaded: LoadedScenario, months: int,
@@ -227,7 +246,8 @@ class ModelSimulator:
         tasks = []
         for g, row in enumerate(uniq):
             rows = np.flatnonzero(inverse.reshape(-1) == g)
-            overrides = {p.path: p.value(x) for p, x in zip(self.params, row, strict=True)}
+            overrides = {p.path: p.value(x) for p, x in zip(self.params, row, strict=True)
+                         if not p.measured}
             engine_seed = int(np.random.SeedSequence([seed, g]).generate_state(1)[0])
             tasks.append((g, overrides, len(rows) * replicates, engine_seed))
             self.futures += len(rows) * replicates
@@ -246,13 +266,18 @@ class ModelSimulator:
         self.parameter_sets += len(uniq)
         joined = _Events(*(np.concatenate([getattr(p, f) for p in parts]) for f in
                            ("future", "month", "source", "target", "action")))
+        measured = [j for j, p in enumerate(self.params) if p.id == CAMPAIGN.id]
+        if measured:
+            j = measured[0]
+            per_row = np.array([self.params[j].value(x) for x in theta[:, j]], dtype=float)
+            joined = replace(joined, campaign=np.repeat(per_row, replicates))
         return joined, len(theta) * replicates
 
     def series(self, theta: np.ndarray, seed: int) -> ObservedSeries:
         """The simulated series of ``theta``, ``len(theta) * replicates`` members."""
         ev, members = self.events(theta, seed, self.replicates, self.window.months)
         return measure(ev, self.measurement, members=members, first_month=self.window.first,
-                       months=self.window.months)
+                       months=self.window.months, launches_per_test=ev.campaign, seed=seed)
 
     def __call__(self, theta: np.ndarray, seed: int) -> np.ndarray:
         """Statistics ``[len(theta), k]`` of the simulated histories of ``theta``."""
@@ -415,7 +440,7 @@ def simulate_counts(loaded: LoadedScenario, fit: Fit | None, *, months: int, set
                          stat_names=(), replicates=futures, executor=executor)
     ev, members = sim.events(theta, seed, futures, months)
     return simulated_counts(ev, sim.measurement, members=members, months=months,
-                            member=ev.future)
+                            member=ev.future, launches_per_test=ev.campaign, seed=seed)
 
 
 def design_from_fit(fit: Fit, uncertainties, design, seed: int):
@@ -429,14 +454,13 @@ def design_from_fit(fit: Fit, uncertainties, design, seed: int):
     they are still explored over their declared ranges. A Sobol design is refused: its
     cross-sampled structure does not survive the replacement.
     """
-    from dataclasses import replace
-
     if design.sampler == "sobol":
         raise FitError("--from-fit: the sobol sampler cannot carry a posterior sample (its "
                        "cross-sampled rows would be broken); use lhs or mc")
     names = [u.name for u in uncertainties]
     paths = {u.name: u.path for u in uncertainties}
-    problems = [f"{p.id} ({p.path})" for p in fit.params
+    scenario_params = [p for p in fit.params if not p.measured]
+    problems = [f"{p.id} ({p.path})" for p in scenario_params
                 if p.id not in paths or paths[p.id] != p.path]
     if problems:
         raise FitError(f"--from-fit: fitted parameters not among the scenario's uncertainties "
@@ -444,7 +468,7 @@ def design_from_fit(fit: Fit, uncertainties, design, seed: int):
     draws = fit.values(design.n_samples, seed)
     values = np.array(design.values, dtype=np.float64)
     unit = np.array(design.unit, dtype=np.float64)
-    for p in fit.params:
+    for p in scenario_params:
         j = names.index(p.id)
         v = draws[p.id].to_numpy(dtype=np.float64)
         values[:, j] = v
@@ -453,4 +477,4 @@ def design_from_fit(fit: Fit, uncertainties, design, seed: int):
         unit[:, j] = np.clip((x - lo) / (hi - lo), 0.0, np.nextafter(1.0, 0.0))
     values.setflags(write=False)
     unit.setflags(write=False)
-    return replace(design, values=values, unit=unit)
+    return replace(design, values=values, unit=unit)  # dataclasses.replace

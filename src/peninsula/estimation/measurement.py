@@ -32,10 +32,15 @@ simulated act              observed series
 ``full_scale_war``
 =========================  ==================================================================
 
-Units. One simulated test act is one *launch event* (``launches``; ``missiles`` is set equal:
-the model does not size salvos). The engine lets an actor take one act toward every other
-actor each month, so a month in which DPRK tests toward the United States and toward Japan is
-two launch events. One grey-zone act is one CSIS event.
+Units. One simulated test act is a month's testing *campaign* toward one target: by default
+one *launch event* (``launches``; ``missiles`` is set equal: the model does not size salvos).
+The engine lets an actor take one act toward every other actor each month, so one act a
+target cannot reach the tempo of 2022 (up to a dozen launch events a month, in bursts). With
+the measurement parameter ``launches_per_test`` (:data:`CAMPAIGN`, fitted beside the
+scenario's uncertainties) each test act stands for ``K`` launch events, ``K`` geometric on
+1, 2, … with that mean (an overdispersed count: most campaigns are one launch, some many),
+drawn per act from a seeded generator, so the same seed gives the same counts. One grey-zone
+act is one CSIS event.
 
 Not measured: MRBM, HGV and unknown CNS types (the catalogue has no such class: they only
 count in the observed totals), CSIS ``nuclear_program`` and ``terror`` events, CSIS severity,
@@ -63,6 +68,7 @@ import pandas as pd
 from peninsula.estimation.series import PROVOCATION_CATEGORIES, ObservedSeries, month_range
 
 __all__ = [
+    "CAMPAIGN",
     "CLASS_TO_CNS",
     "FATAL_IDS",
     "FIT_STATISTICS",
@@ -70,6 +76,8 @@ __all__ = [
     "KIND_TO_CATEGORY",
     "Measurement",
     "MeasurementError",
+    "MeasurementParameter",
+    "campaign_sizes",
     "measure",
     "measurement_for",
     "simulated_counts",
@@ -101,6 +109,45 @@ FIT_STATISTICS = (
     "tests_per_quarter_sd", "nuclear_tests_per_year",
     "provocations_per_month[conventional]", "provocations_per_month[hybrid]",
     "provocations_per_month[cyber]")
+
+@dataclass(frozen=True)
+class MeasurementParameter:
+    """A parameter of the measurement model a fit estimates (not a scenario field)."""
+
+    id: str
+    low: float
+    high: float
+    description: str
+
+    @property
+    def path(self) -> str:
+        """Its name among fitted parameters (``measurement.<id>``: never a scenario path)."""
+        return f"measurement.{self.id}"
+
+
+#: Mean launch events per simulated test act; the prior runs from one (every act a single
+#: launch, the default without a fit) to four.
+CAMPAIGN = MeasurementParameter(
+    "launches_per_test", 1.0, 4.0,
+    "mean launch events one simulated test act stands for (geometric on 1, 2, ...)")
+
+
+def campaign_sizes(mean: np.ndarray, seed: int) -> np.ndarray:
+    """Launch events per test act: geometric on 1, 2, … with the given means (one per act)."""
+    mean = np.maximum(np.asarray(mean, dtype=np.float64), 1.0)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x6C61756E]))
+    return rng.geometric(1.0 / mean).astype(np.int64) if mean.size else np.zeros(0, np.int64)
+
+
+def _launch_weights(launches_per_test: np.ndarray | None, member: np.ndarray,
+                    launch: np.ndarray, seed: int) -> np.ndarray:
+    """Launch events of each act (0 for acts that are not launches)."""
+    weights = launch.astype(np.int64)
+    if launches_per_test is not None and launch.any():
+        means = np.asarray(launches_per_test, dtype=np.float64)[member[launch]]
+        weights[launch] = campaign_sizes(means, seed)
+    return weights
+
 
 _UNMEASURED = {
     "severity": "the model has no CSIS severity score",
@@ -187,13 +234,16 @@ def measurement_for(scenario, actor: str = "PRK",
 
 
 def _counts(member: np.ndarray, month: np.ndarray, key: np.ndarray | None,
-            first: pd.Timestamp, months: int) -> pd.DataFrame:
-    """Rows of (member, month[, key], n): counts of identical rows, vectorised."""
+            first: pd.Timestamp, months: int, weights: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows of (member, month[, key], n): counts (or summed weights) of identical rows."""
     cols = [member, month] if key is None else [member, month, key]
     if not len(member):
         return pd.DataFrame({"member": [], "month": pd.DatetimeIndex([]), "key": [], "n": []})
     stacked = np.stack(cols, axis=1)
-    uniq, n = np.unique(stacked, axis=0, return_counts=True)
+    uniq, inverse, n = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    if weights is not None:
+        n = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(uniq)).astype(
+            np.int64)
     grid = month_range(first, first + pd.DateOffset(months=months - 1))
     out = pd.DataFrame({"member": uniq[:, 0], "month": grid[uniq[:, 1]], "n": n})
     if key is not None:
@@ -202,13 +252,16 @@ def _counts(member: np.ndarray, month: np.ndarray, key: np.ndarray | None,
 
 
 def measure(events, measurement: Measurement, *, members: int, first_month: str | pd.Timestamp,
-            months: int, member: np.ndarray | None = None) -> ObservedSeries:
+            months: int, member: np.ndarray | None = None,
+            launches_per_test: np.ndarray | None = None, seed: int = 0) -> ObservedSeries:
     """Simulated events → the series frames of the contract, one member per history.
 
     ``events`` has parallel arrays ``future``, ``month``, ``source``, ``target``, ``action``
     (an :class:`~peninsula.engine.results.EventStream`); ``member`` maps each event to its
     member (default: its future). Simulated month ``m`` is calendar month
-    ``first_month + m``; events at or after ``months`` are ignored.
+    ``first_month + m``; events at or after ``months`` are ignored. ``launches_per_test``
+    (one mean per member) sizes each test act's campaign (:data:`CAMPAIGN`), drawn with
+    ``seed``; without it every test act is one launch event.
     """
     first = pd.Timestamp(first_month).to_period("M").to_timestamp()
     mem = np.asarray(events.future if member is None else member, dtype=np.int64)
@@ -221,7 +274,8 @@ def measure(events, measurement: Measurement, *, members: int, first_month: str 
 
     cls = measurement.missile[action]
     sel = ours & (cls >= 0)
-    c = _counts(mem[sel], month[sel], cls[sel], first, months)
+    weights = _launch_weights(launches_per_test, mem, sel, seed)
+    c = _counts(mem[sel], month[sel], cls[sel], first, months, weights[sel])
     frames["missile_tests"] = pd.DataFrame({
         "member": c["member"].to_numpy(np.int64), "month": c["month"],
         "missile_class": np.asarray(measurement.classes, dtype=object)[
@@ -245,12 +299,14 @@ def measure(events, measurement: Measurement, *, members: int, first_month: str 
 
 
 def simulated_counts(events, measurement: Measurement, *, members: int, months: int,
-                     member: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                     member: np.ndarray | None = None,
+                     launches_per_test: np.ndarray | None = None,
+                     seed: int = 0) -> dict[str, np.ndarray]:
     """Monthly counts ``[members, months]`` of the backtest's series from simulated events.
 
     ``launches`` (all classes), ``icbm_launches``, ``nuclear_tests`` (acts of the observed
     actor) and ``fatal_incidents`` (fatal acts between any two actors), as in
-    :func:`peninsula.estimation.backtest.count_series`.
+    :func:`peninsula.estimation.backtest.count_series`; launches sized as in :func:`measure`.
     """
     mem = np.asarray(events.future if member is None else member, dtype=np.int64)
     month = np.asarray(events.month, dtype=np.int64)
@@ -262,9 +318,11 @@ def simulated_counts(events, measurement: Measurement, *, members: int, months: 
              "icbm_launches": ours & (measurement.missile[action] == icbm),
              "nuclear_tests": ours & measurement.nuclear[action],
              "fatal_incidents": inside & measurement.fatal[action]}
+    weights = _launch_weights(launches_per_test, mem, masks["launches"], seed)
+    weights[~masks["launches"]] = 1
     out = {}
     for name, sel in masks.items():
         grid = np.zeros((members, months), dtype=np.int64)
-        np.add.at(grid, (mem[sel], month[sel]), 1)
+        np.add.at(grid, (mem[sel], month[sel]), weights[sel])
         out[name] = grid
     return out
