@@ -1,9 +1,10 @@
 """Build ``src/peninsula/events/data/petrarch2.json.gz`` from the PETRARCH-2 dictionaries.
 
-Reads the MIT-licensed PETRARCH-2 / Phoenix dictionaries (``CAMEO.2.0.txt``,
-``Phoenix.{Countries,International,MilNonState}.actors.txt``, ``Phoenix.agents.txt``) with the
-readers of ``peninsula.events.petrarch`` and writes them in one compact gzip'd JSON that the
-news coder loads; copies the licence beside it.
+Reads the MIT-licensed PETRARCH-2 / Phoenix dictionaries (``CAMEO.2.0.txt`` with its verb
+transformations, ``Phoenix.{Countries,International,MilNonState}.actors.txt``,
+``Phoenix.agents.txt``, ``Phoenix.discards.txt``) with the readers of
+``peninsula.events.petrarch`` and writes them in one compact gzip'd JSON that the news coder
+loads; copies the licence beside it.
 
 Run: python tools/build_coder_data.py [--source ../shared/data/petrarch2]
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from peninsula.events.petrarch import (
     read_actor_dictionary,
     read_agent_dictionary,
+    read_discard_list,
     read_verb_dictionary,
 )
 
@@ -43,7 +45,11 @@ def build(source: Path) -> dict[str, object]:
     blocks = [{"name": b.name, "code": b.code, "verbs": b.verbs,
                "patterns": [[[list(g) for g in p.pre], [list(g) for g in p.post], p.code]
                             for p in b.patterns]} for b in verbs.blocks]
-    files = ["CAMEO.2.0.txt", *ACTOR_FILES, "Phoenix.agents.txt"]
+    transformations = [[t.outer, t.inner, t.inner_source, t.inner_target, t.source, t.target,
+                        t.code] for t in verbs.transformations]
+    discards = [[phrase, story] for phrase, story in
+                read_discard_list(source / "Phoenix.discards.txt")]
+    files = ["CAMEO.2.0.txt", *ACTOR_FILES, "Phoenix.agents.txt", "Phoenix.discards.txt"]
     return {
         "provenance": {
             "source": "openeventdata/petrarch2 @ 676801cd9cb2924bbbad09f86d15c9323e7097bf : "
@@ -54,6 +60,7 @@ def build(source: Path) -> dict[str, object]:
         },
         "synsets": {k: list(v) for k, v in verbs.synsets.items()},
         "blocks": blocks, "actors": actors, "agents": agents,
+        "transformations": transformations, "discards": discards,
     }
 
 
@@ -70,7 +77,9 @@ def main() -> None:
         handle.write(payload)
     shutil.copyfile(args.source / "LICENSE", OUT / "LICENSE-petrarch2.txt")
     print(f"wrote {OUT / 'petrarch2.json.gz'}: {len(document['actors'])} actor phrases, "
-          f"{len(document['agents'])} agents, {len(document['blocks'])} verb blocks; "
+          f"{len(document['agents'])} agents, {len(document['blocks'])} verb blocks, "
+          f"{len(document['transformations'])} transformations, "
+          f"{len(document['discards'])} discards; "
           f"{len(document['provenance']['skipped_lines'])} malformed lines skipped")
 
 

@@ -18,6 +18,7 @@ from peninsula.events.petrarch import (
     DictionaryFormatError,
     read_actor_dictionary,
     read_agent_dictionary,
+    read_discard_list,
     read_verb_dictionary,
     read_word_list,
 )
@@ -39,6 +40,11 @@ SUPPLY {SUPPLYING SUPPLIED SUPPLIES }
 ---  MEET   [040]  ---
 MEET {MEETS MET}
 - * (FOR TALKS)                                      [046:046]     # MEET
+
+######## TRANSFORMATIONS ##########
+~ a (b . ATTACK) SAY = a b 112
+#~ a (a b WILL_ATTACK) SAY = a b 138  # commented out
+~ a (_ b ASSASSINATE) ATTEMPT = a b 185
 """
 
 ACTORS = """\
@@ -68,10 +74,33 @@ def test_verb_reader_synsets_blocks_and_patterns(tmp_path):
     assert (supply.name, supply.code, supply.verbs) == ("SUPPLY", "070",
                                                         {"supply": "", "ship out": "071"})
     first, second = supply.patterns
-    assert (first.pre, first.post, first.code) == ((), (("&WEAPON",), ("to",)), "072")
+    assert (first.pre, first.post, first.code) == ((), (("&WEAPON",), ("(", "to")), "072")
     assert (second.pre, second.post, second.code) == ((("illegally",),),
-                                                      (("nuclear", "material"),), "---")
+                                                      (("{", "nuclear", "material"),), "---")
     assert meet.patterns[0].code == "046:046" and meet.patterns[0].size == 2
+    assert first.size == 2 and second.size == 3
+
+
+def test_verb_reader_transformations(tmp_path):
+    path = tmp_path / "verbs.txt"
+    path.write_text(VERBS, encoding="utf-8")
+    say, attempt = read_verb_dictionary(path).transformations
+    assert (say.outer, say.inner, say.inner_source, say.inner_target, say.source, say.target,
+            say.code) == ("say", "attack", "b", ".", "a", "b", "112")
+    assert (attempt.outer, attempt.inner, attempt.inner_source, attempt.code) == (
+        "attempt", "assassinate", "_", "185")
+    path.write_text(VERBS + "~ a (b c ATTACK) SAY = a c 112\n", encoding="utf-8")
+    with pytest.raises(DictionaryFormatError, match=r"verbs\.txt:22: expected a transformation"):
+        read_verb_dictionary(path)
+
+
+def test_discard_reader_marks_story_discards(tmp_path):
+    path = tmp_path / "discards.txt"
+    path.write_text("# header\n1914\nYEARS AGO   # ab\n+WORLD_CUP\n+ World Golf Championships\n"
+                    "GROUP A_\n", encoding="utf-8")
+    assert read_discard_list(path) == [("1914", False), ("years ago", False),
+                                       ("world cup", True), ("world golf championships", True),
+                                       ("group a", False)]
 
 
 def test_verb_reader_names_file_and_line_of_a_bad_pattern(tmp_path):
@@ -121,6 +150,8 @@ def test_shipped_dictionaries_load_with_provenance():
     dictionaries = petrarch_dictionaries()
     assert len(dictionaries.actors) > 40_000 and len(dictionaries.verbs) > 1_000
     assert dictionaries.verbs["accuse"][0].code == "112"
+    assert len(dictionaries.transformations) == 8
+    assert dictionaries.discards["world cup"] is True and dictionaries.discards["1994"] is False
 
 
 def test_officeholders_have_sources_and_nothing_after_the_vantage_point():

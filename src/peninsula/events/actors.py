@@ -23,18 +23,26 @@ from datetime import date
 from pathlib import Path
 
 from peninsula.events.countries import countries
-from peninsula.events.dictionaries import officeholders, petrarch_dictionaries
+from peninsula.events.dictionaries import (
+    officeholder_roles,
+    officeholders,
+    petrarch_dictionaries,
+)
 
 
 @dataclass(frozen=True)
 class ActorEntry:
-    """One dictionary phrase for an actor code, valid from ``date_from`` to ``date_to``."""
+    """One dictionary phrase for an actor code, valid from ``date_from`` to ``date_to``.
+
+    ``role`` is a named person's office in words ("foreign minister"), when known.
+    """
 
     phrase: str
     code: str
     date_from: date | None = None
     date_to: date | None = None
     person: bool = False
+    role: str = ""
 
     def valid_on(self, day: date) -> bool:
         """Whether the entry applies to an article dated ``day``."""
@@ -136,8 +144,10 @@ def builtin_actors(phoenix: bool = True) -> list[ActorEntry]:
         phrases, code, start, end = line.split("|")
         for phrase in phrases.split(";"):
             entries.append(ActorEntry(phrase.strip(), code, _day(start), _day(end)))
+    roles = officeholder_roles()
     for phrase, code, start, end in officeholders():
-        entries.append(ActorEntry(phrase, code, start, end, person=True))
+        entries.append(ActorEntry(phrase, code, start, end, person=True,
+                                  role=roles.get(phrase, "")))
     if phoenix:
         for phrase, code, start, end in petrarch_dictionaries().actors:
             entries.append(ActorEntry(phrase, code, start, end, person=start is not None))

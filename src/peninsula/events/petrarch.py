@@ -7,16 +7,19 @@ openeventdata/petrarch2) and the files' own headers:
   blocks opened by ``---  NAME   [code]  ---``; each block lists verbs (``SAY {SAYS SAID}``,
   multi-word verbs as ``+MEET_WITH {…}``, optionally with their own ``[code]``) and patterns
   ``- pre-words * post-words [code]  # comment``, where ``*`` stands for the verb, ``&SET`` for
-  any member of a synonym set, ``{A B}`` for a noun phrase, ``(PREP …)`` for a prepositional
-  phrase and ``$`` / ``+`` / ``%`` / ``^`` for source, target, compound and skip markers. A
-  code ``[x:y]`` codes x from source to target and y back from target to source; ``[---]``
-  means "no event".
+  any member of a synonym set, ``{A B}`` for a noun phrase (head last), ``(PREP …)`` for a
+  prepositional phrase and ``$`` / ``+`` / ``%`` / ``^`` for source, target, compound and skip
+  markers. A code ``[x:y]`` codes x from source to target and y back from target to source;
+  ``[---]`` means "no event". The file ends with verb transformations, ``~ a (b . ATTACK) SAY
+  = a b 112``: an event of the verb ATTACK (source b, any target) embedded under SAY (source
+  a) is recoded as a→b 112.
 * **actors** (``Phoenix.*.actors.txt``): a phrase (words joined by ``_``), ``+synonym`` lines,
   and codes on the same line or on indented lines, ``[CODE]``, ``[CODE >YYMMDD]``,
   ``[CODE <YYMMDD]`` or ``[CODE YYMMDD-YYMMDD]`` (dates with 6 or 8 digits).
 * **agents** (``Phoenix.agents.txt``): ``PHRASE {PLURALS} [~CODE]`` with ``!NAME! = a, b``
   substitution sets.
-* **word lists** (discards, prepositions): one entry a line, ``#`` comments.
+* **word lists** (discards, prepositions): one entry a line, ``#`` comments; a discard phrase
+  prefixed with ``+`` discards the whole story, otherwise only its sentence.
 
 Each reader raises :class:`DictionaryFormatError` naming the file and line of a line it cannot
 read.
@@ -54,6 +57,17 @@ def _phrase(word: str) -> str:
 # ---------------------------------------------------------------------------- verbs
 
 
+#: First element of a word group read from ``(PREP …)`` (a prepositional phrase) or ``{…}``
+#: (a noun phrase, head last); a bare word is a one-word group without a marker.
+PREP_GROUP = "("
+PHRASE_GROUP = "{"
+
+
+def group_words(group: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a pattern group without its kind marker."""
+    return group[1:] if group and group[0] in (PREP_GROUP, PHRASE_GROUP) else group
+
+
 @dataclass(frozen=True)
 class VerbPatternRule:
     """One ``- pre * post [code]`` pattern: word groups before and after the verb."""
@@ -66,7 +80,27 @@ class VerbPatternRule:
     @property
     def size(self) -> int:
         """Number of words the pattern requires (more words: more specific)."""
-        return sum(len(g) for g in self.pre) + sum(len(g) for g in self.post)
+        return sum(len(group_words(g)) for g in (*self.pre, *self.post))
+
+
+@dataclass(frozen=True)
+class Transformation:
+    """A verb transformation ``~ a (x y INNER) OUTER = s t CODE`` of the verb dictionary.
+
+    An event of a verb like ``inner`` (source ``x``, target ``y``) in the clause governed by a
+    verb like ``outer`` (source ``a``) becomes one event ``s``→``t`` ``code``. Variables: ``a``
+    the outer verb's source, ``b`` another actor, ``_`` no source of its own, ``.`` any
+    target; ``inner`` ``Q`` and ``code`` ``Q`` stand for any embedded code.
+    """
+
+    outer: str
+    inner: str
+    inner_source: str
+    inner_target: str
+    source: str
+    target: str
+    code: str
+    line: int
 
 
 @dataclass
@@ -85,6 +119,7 @@ class VerbDictionary:
 
     synsets: dict[str, tuple[str, ...]]
     blocks: list[VerbBlock]
+    transformations: list[Transformation] = field(default_factory=list)
 
 
 def _pattern_groups(text: str, path: Path, line: int) -> tuple[tuple[str, ...], ...]:
@@ -95,7 +130,9 @@ def _pattern_groups(text: str, path: Path, line: int) -> tuple[tuple[str, ...], 
         words = tuple(w for w in (_token(w) for w in inner.split()) if w)
         if chunk.startswith(("{", "(")):
             if words:
-                groups.append(words)
+                marker = PREP_GROUP if chunk.startswith("(") else PHRASE_GROUP
+                groups.append((marker, *words) if len(words) > 1 or marker == PREP_GROUP
+                              else words)
         elif words:
             groups.extend((w,) for w in words)
         elif chunk.strip() and chunk.strip() not in "$+%^|":
@@ -118,11 +155,15 @@ def read_verb_dictionary(path: str | Path) -> VerbDictionary:
     path = Path(path)
     synsets: dict[str, list[str]] = {}
     blocks: list[VerbBlock] = []
+    transformations: list[Transformation] = []
     current_set: str | None = None
     block: VerbBlock | None = None
     for number, line in _lines(path):
         stripped = line.strip()
-        if not stripped or stripped.startswith("~") or stripped.startswith("####"):
+        if stripped.startswith("~"):
+            transformations.append(_read_transformation(stripped[1:], path, number))
+            continue
+        if not stripped or stripped.startswith("####"):
             current_set = None if not stripped else current_set
             continue
         if stripped.startswith("---"):
@@ -148,7 +189,20 @@ def read_verb_dictionary(path: str | Path) -> VerbDictionary:
             block.patterns.append(_read_pattern(stripped[1:], block, path, number))
         else:
             _read_verb_line(stripped, block)
-    return VerbDictionary({k: tuple(v) for k, v in synsets.items()}, blocks)
+    return VerbDictionary({k: tuple(v) for k, v in synsets.items()}, blocks, transformations)
+
+
+def _read_transformation(text: str, path: Path, number: int) -> Transformation:
+    """``a (x y INNER) OUTER = s t CODE`` (the text after ``~``)."""
+    match = re.fullmatch(r"\s*a\s*\(\s*([ab_])\s+([b.])\s+(\w+)\s*\)\s*(\w+)\s*=\s*"
+                         r"([ab])\s+([ab])\s+(\w+)\s*", text)
+    if match is None:
+        raise DictionaryFormatError(f"{path}:{number}: expected a transformation "
+                                    "'~ a (x y VERB) VERB = s t CODE'")
+    inner_source, inner_target, inner, outer, source, target, code = match.groups()
+    return Transformation(outer.lower().replace("_", " "),
+                          inner if inner == "Q" else inner.lower().replace("_", " "),
+                          inner_source, inner_target, source, target, code, number)
 
 
 def _read_pattern(text: str, block: VerbBlock, path: Path, number: int) -> VerbPatternRule:
@@ -324,3 +378,15 @@ def _expand(word: str, subs: dict[str, list[str]]) -> list[str]:
 def read_word_list(path: str | Path) -> list[str]:
     """Entries of a one-per-line list (discards, prepositions), comments removed."""
     return [_phrase(line) for _, line in _lines(Path(path)) if line.strip()]
+
+
+def read_discard_list(path: str | Path) -> list[tuple[str, bool]]:
+    """Discard phrases and whether each discards the whole story (``+`` prefix)."""
+    out: list[tuple[str, bool]] = []
+    for _, line in _lines(Path(path)):
+        text = line.strip()
+        story = text.startswith("+")
+        phrase = _phrase(text.lstrip("+"))
+        if phrase:
+            out.append((phrase, story))
+    return out

@@ -23,3 +23,11 @@ SUPPLEMENT: dict[str, str] = {
 REPORTING: frozenset[str] = frozenset({
     "say", "tell", "report", "state", "add", "note", "quote", "write", "comment", "remark",
 })
+
+#: Light (support) verbs: their meaning is carried by the event noun they govern ("held a
+#: phone call", "made a visit", "launched an attack"), so without a pattern of their own they
+#: take that noun's code.
+LIGHT: frozenset[str] = frozenset({
+    "hold", "make", "pay", "conduct", "carry", "stage", "launch", "begin", "start", "resume",
+    "have", "take", "give", "undertake", "mount", "wage", "do",
+})
