@@ -80,7 +80,35 @@ def test_measure_builds_the_series_contract() -> None:
                               (0, "conventional"): 1, (1, "cyber"): 1}
     assert s.coverage["missile_tests"] == (pd.Timestamp("2022-02-01"),
                                            pd.Timestamp("2022-05-01"))
-    assert "gdelt" in s.unavailable
+    assert "icews" in s.unavailable and "gdelt" not in s.unavailable
+
+
+def test_gdelt_dyad_scores_sum_goldstein_both_ways() -> None:
+    """Acts between the two actors of a GDELT dyad add their Goldstein values, either way."""
+    codes = {"short": "138", "border_clash": "190", "praise": "051"}
+    actions = [SimpleNamespace(id=a.id, attributes=a.attributes, cameo=codes.get(a.id))
+               for a in ACTIONS] + [SimpleNamespace(id="praise", attributes={}, cameo="051")]
+    scenario = SimpleNamespace(name="toy", actor_codes=["USA", "PRK", "KOR"],
+                               action_ids=[a.id for a in actions], actions=actions,
+                               goldstein_table="gdelt")
+    m = measurement_for(scenario)
+    k = {a.id: i for i, a in enumerate(actions)}
+    ev = SimpleNamespace(future=np.array([0, 0, 0, 1]), month=np.array([0, 0, 1, 0]),
+                         source=np.array([PRK, KOR, PRK, USA]),
+                         target=np.array([KOR, PRK, USA, PRK]),
+                         action=np.array([k["short"], k["praise"], k["praise"], k["short"]]))
+    g = measure(ev, m, members=2, first_month="2022-02", months=2).frames["gdelt"]
+    rows = {(r.member, f"{r.month:%Y-%m}", r.dyad): r.score for r in g.itertuples()}
+    short, praise = m.goldstein[k["short"]], m.goldstein[k["praise"]]
+    assert short < 0 < praise
+    assert rows == {(0, "2022-02", "KOR-PRK"): pytest.approx(short + praise),
+                    (0, "2022-03", "PRK-USA"): pytest.approx(praise),
+                    (1, "2022-02", "PRK-USA"): pytest.approx(short)}
+    stats = summary_statistics(measure(ev, m, members=2, first_month="2022-02", months=2))
+    assert stats["gdelt_negative_share[PRK-USA]"].tolist() == [0.0, 0.5]
+    assert stats["gdelt_negative_share[KOR-PRK]"].tolist() == [
+        0.5 if short + praise < 0 else 0.0, 0.0]
+    assert stats["gdelt_score[PRK-USA]"].isna().all()  # no news volume in a simulation
 
 
 def test_statistics_of_measured_members() -> None:

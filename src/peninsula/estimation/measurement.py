@@ -42,9 +42,15 @@ scenario's uncertainties) each test act stands for ``K`` launch events, ``K`` ge
 drawn per act from a seeded generator, so the same seed gives the same counts. One grey-zone
 act is one CSIS event.
 
+GDELT. Every act between the two actors of a GDELT dyad, in either direction, adds its
+Goldstein value to that dyad's monthly score, as GDELT's composite adds each coded event's
+Goldstein value; the scales differ (GDELT weights events by coverage and grows with news
+volume), so only the scale-free statistic ``gdelt_negative_share[dyad]`` (the share of months
+whose net score is below zero) is compared, never the score itself.
+
 Not measured: MRBM, HGV and unknown CNS types (the catalogue has no such class: they only
 count in the observed totals), CSIS ``nuclear_program`` and ``terror`` events, CSIS severity,
-militarized incidents (COW MIDs end in 2014), ICB crises, ICEWS shares and the GDELT score:
+militarized incidents (COW MIDs end in 2014), ICB crises and ICEWS shares:
 :attr:`ObservedSeries.unavailable` names each with the reason. :data:`FIT_STATISTICS` lists
 the statistics a fit compares for that reason.
 
@@ -65,7 +71,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from peninsula.estimation.series import PROVOCATION_CATEGORIES, ObservedSeries, month_range
+from peninsula.estimation.series import (
+    DEFAULT_GDELT_DYADS,
+    PROVOCATION_CATEGORIES,
+    ObservedSeries,
+    month_range,
+)
+from peninsula.scenario.cameo import goldstein
 
 __all__ = [
     "CAMPAIGN",
@@ -108,7 +120,8 @@ FIT_STATISTICS = (
     "share_months_with_test", "longest_pause_months", "dispersion_index",
     "tests_per_quarter_sd", "nuclear_tests_per_year",
     "provocations_per_month[conventional]", "provocations_per_month[hybrid]",
-    "provocations_per_month[cyber]")
+    "provocations_per_month[cyber]",
+    *(f"gdelt_negative_share[{d}]" for d in DEFAULT_GDELT_DYADS))
 
 @dataclass(frozen=True)
 class MeasurementParameter:
@@ -154,7 +167,6 @@ _UNMEASURED = {
     "incidents": "militarized incidents are not measured (COW MIDs end in 2014)",
     "crises": "ICB crises are not measured",
     "icews": "ICEWS quad shares are not measured",
-    "gdelt": "the GDELT score is not measured",
 }
 
 
@@ -179,6 +191,8 @@ class Measurement:
     category: np.ndarray
     fatal: np.ndarray
     action_ids: tuple[str, ...]
+    goldstein: np.ndarray | None = None  # per action, for the GDELT dyad scores
+    actor_codes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
         """The mapping as a table: one row per action that counts in some series."""
@@ -227,10 +241,13 @@ def measurement_for(scenario, actor: str = "PRK",
         elif action_id in id_to_category:
             category[k] = cats.index(id_to_category[action_id])
         fatal[k] = action_id in FATAL_IDS
+    gold = np.array([0.0 if getattr(by_id.get(i), "cameo", None) is None
+                     else goldstein(by_id[i].cameo, scenario.goldstein_table) for i in ids])
     if not (missile >= 0).any():
         raise MeasurementError(f"measurement: no action of scenario {scenario.name} has a "
                                f"missile class attribute ({', '.join(class_to_cns)})")
-    return Measurement(codes.index(actor), classes, missile, nuclear, category, fatal, ids)
+    return Measurement(codes.index(actor), classes, missile, nuclear, category, fatal, ids,
+                       gold, tuple(codes))
 
 
 def _counts(member: np.ndarray, month: np.ndarray, key: np.ndarray | None,
@@ -294,8 +311,36 @@ def measure(events, measurement: Measurement, *, members: int, first_month: str 
         "category": np.asarray(PROVOCATION_CATEGORIES, dtype=object)[
             c["key"].to_numpy(np.int64)] if len(c) else np.array([], dtype=object),
         "events": c["n"].to_numpy(np.int64)})
+    frames["gdelt"] = _gdelt_frame(events, measurement, mem, month, action, first, months)
     return ObservedSeries(frames=frames, coverage={k: coverage for k in frames},
                           unavailable=dict(_UNMEASURED), members=members)
+
+
+def _gdelt_frame(events, measurement: Measurement, mem: np.ndarray, month: np.ndarray,
+                 action: np.ndarray, first: pd.Timestamp, months: int) -> pd.DataFrame:
+    """Monthly net Goldstein score of the acts between the two actors of each GDELT dyad."""
+    columns = {"member": [], "month": pd.DatetimeIndex([]), "dyad": [], "score": [],
+               "volume": [], "days": [], "normalised": []}
+    codes = np.asarray(measurement.actor_codes, dtype=object)
+    if measurement.goldstein is None or not len(codes) or not len(mem):
+        return pd.DataFrame(columns)
+    source, target = np.asarray(events.source), np.asarray(events.target)
+    a, b = codes[np.minimum(source, target)], codes[np.maximum(source, target)]
+    first_code = np.where(a < b, a, b)
+    second_code = np.where(a < b, b, a)
+    dyad = first_code + "-" + second_code
+    keep = np.isin(dyad, DEFAULT_GDELT_DYADS) & (month >= 0) & (month < months)
+    if not keep.any():
+        return pd.DataFrame(columns)
+    frame = pd.DataFrame({"member": mem[keep], "m": month[keep], "dyad": dyad[keep],
+                          "score": measurement.goldstein[action[keep]]})
+    g = frame.groupby(["member", "m", "dyad"], as_index=False)["score"].sum()
+    grid = month_range(first, first + pd.DateOffset(months=months - 1))
+    return pd.DataFrame({"member": g["member"].to_numpy(np.int64),
+                         "month": grid[g["m"].to_numpy(np.int64)],
+                         "dyad": g["dyad"].to_numpy(object), "score": g["score"].to_numpy(float),
+                         "volume": np.zeros(len(g)), "days": np.zeros(len(g), np.int64),
+                         "normalised": np.full(len(g), np.nan)})
 
 
 def simulated_counts(events, measurement: Measurement, *, members: int, months: int,

@@ -335,8 +335,14 @@ def summary_statistics(series: ObservedSeries, *, start: str | pd.Timestamp | No
         score = _grid(f, "month", months, "score", n, "dyad", gdelt_dyads)
         volume = _grid(f, "month", months, "volume", n, "dyad", gdelt_dyads)
         vol = volume.sum(axis=1)
-        norm = 1000.0 * score.sum(axis=1) / np.where(vol > 0, vol, 1.0)
+        # a simulated history has no news volume: its normalised score does not exist
+        norm = np.where(vol > 0, 1000.0 * score.sum(axis=1) / np.where(vol > 0, vol, 1.0),
+                        np.nan)
         stats.update({f"gdelt_score[{d}]": norm[:, i] for i, d in enumerate(gdelt_dyads)})
+        # scale-free, so comparable with simulated acts: the share of months the dyad's net
+        # score (cooperation minus conflict, both directions) is below zero
+        stats.update({f"gdelt_negative_share[{d}]": (score[:, :, i] < 0).mean(axis=1)
+                      for i, d in enumerate(gdelt_dyads)})
     return pd.DataFrame(stats, index=pd.RangeIndex(n, name="member"))
 
 
