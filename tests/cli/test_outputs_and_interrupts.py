@@ -144,3 +144,10 @@ def test_one_future_run_writes_valid_json_and_says_there_is_no_interval(tmp_path
                          parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
     continuous = [o for o in summary["outcomes"] if o["kind"] == "continuous"]
     assert continuous and all(o["estimate"]["low"] is None for o in continuous)
+
+
+def test_one_future_counterfactual_says_there_is_no_interval():
+    result = runner.invoke(app, ["counterfactual", "--without", "S4", "-n", "1", "-m", "2"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "none (one future)" in result.output and "inf" not in result.output

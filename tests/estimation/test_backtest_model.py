@@ -69,3 +69,27 @@ def test_backtest_tables(korea, example_history) -> None:
     assert (n == n["model"]).all()  # every forecaster scored on the same questions
     assert ((result.forecasts["probability"] >= 0) & (result.forecasts["probability"] <= 1)).all()
     assert "model" in set(result.crps["baseline"])
+
+
+def test_paired_differences_by_question_and_by_origin() -> None:
+    from peninsula.estimation.backtest_model import paired_differences
+
+    rows = []
+    for o, origin in enumerate(pd.to_datetime(["2014-01-01", "2016-01-01", "2018-01-01"])):
+        for q in range(10):
+            outcome = float(q % 2)
+            rows.append({"origin": origin, "question": f"q{q}", "baseline": "model",
+                         "probability": 0.8 if outcome else 0.2, "outcome": outcome})
+            # the baseline is worse at the first two origins and better at the last one
+            p = 0.5 if o < 2 else (0.9 if outcome else 0.1)
+            rows.append({"origin": origin, "question": f"q{q}", "baseline": "base",
+                         "probability": p, "outcome": outcome})
+    t = paired_differences(pd.DataFrame(rows), draws=2000, seed=1).set_index("baseline")
+    row = t.loc["base"]
+    expected = ((0.04 - 0.25) * 20 + (0.04 - 0.01) * 10) / 30
+    assert row["n"] == 30 and row["difference"] == pytest.approx(expected)
+    assert row["low_q"] <= expected <= row["high_q"]
+    # origins are the honest unit here: their interval is wider and reaches above zero
+    assert row["low_origin"] < row["low_q"] and row["high_origin"] > 0 > row["high_q"]
+    assert t.equals(paired_differences(pd.DataFrame(rows), draws=2000, seed=1).set_index(
+        "baseline"))

@@ -52,3 +52,21 @@ def test_summary_of_the_real_history_folder(shared_dir):
     st = s.statistics
     assert st["nuclear_tests_per_year"] == pytest.approx(6 / (478 / 12))  # 1984-04..2024-01
     assert 0 < st["share_months_with_test"] < 0.5
+
+
+@pytest.mark.parametrize("command", ["fit", "backtest"])
+def test_a_dead_worker_is_one_line_not_a_traceback(command, tmp_path, monkeypatch):
+    from peninsula.experiments.executors import ExecutorError
+
+    def die(*_args, **_kwargs):
+        raise ExecutorError("a worker process died; finished chunks are kept, run again with "
+                            "--resume")
+
+    monkeypatch.setattr(f"peninsula.cli.estimate.{command}", die)
+    args = (["fit", "korea-2024", "--history", str(tmp_path), "--until", "2023-12", "--out",
+             str(tmp_path / "fit")] if command == "fit" else
+            ["backtest", "korea-2024", "--history", str(tmp_path), "--origins", "2020-01"])
+    result = CliRunner().invoke(app, [*args, "--executor", "processes"])
+    assert result.exit_code == 2
+    assert "a worker process died; nothing was written" in result.output
+    assert "--resume" not in result.output and "Traceback" not in result.output

@@ -105,9 +105,10 @@ def test_gdelt_dyad_scores_sum_goldstein_both_ways() -> None:
                     (0, "2022-03", "PRK-USA"): pytest.approx(praise),
                     (1, "2022-02", "PRK-USA"): pytest.approx(short)}
     stats = summary_statistics(measure(ev, m, members=2, first_month="2022-02", months=2))
-    assert stats["gdelt_negative_share[PRK-USA]"].tolist() == [0.0, 0.5]
+    # of the months with acts between the two: a month without any does not count
+    assert stats["gdelt_negative_share[PRK-USA]"].tolist() == [0.0, 1.0]
     assert stats["gdelt_negative_share[KOR-PRK]"].tolist() == [
-        0.5 if short + praise < 0 else 0.0, 0.0]
+        1.0 if short + praise < 0 else 0.0, 0.0]
     assert stats["gdelt_score[PRK-USA]"].isna().all()  # no news volume in a simulation
 
 

@@ -133,10 +133,48 @@ def test_fit_on_worker_processes_gives_the_same_posterior(korea, example_history
     from peninsula.experiments.executors import ProcessExecutor
 
     args = {"until": "2023-12", "budget": 16, "replicates": 2, "seed": 3,
-            "parameters": ["effort", "tone_cap"]}
+            "parameters": ["effort", "tone_cap", "launches_per_test"]}
     here = fit_scenario(korea, example_history, **args)
     with ProcessExecutor(2) as pool:
         there = fit_scenario(korea, example_history, executor=pool, **args)
     assert np.array_equal(here.posterior.samples, there.posterior.samples)
     assert np.array_equal(here.posterior.weights, there.posterior.weights)
     assert here.meta["cost"]["futures"] == there.meta["cost"]["futures"] > 0
+
+
+def test_origin_reads_nothing_on_or_after_its_month_even_from_a_later_cut(
+        korea, example_history, tmp_path) -> None:
+    """The history given may run past the origin: origin.py's own date tests must hold."""
+    angry = shutil.copytree(example_history, tmp_path / "angry")
+    _write_state_data(angry, conflict_from="2021-06-01")
+    calm = shutil.copytree(example_history, tmp_path / "calm")
+    _write_state_data(calm)
+    uncut_angry = read_history(angry)  # everything to the vantage point
+    uncut_calm = read_history(calm)
+    a = origin_scenario(korea, uncut_angry, "2021-06", horizon=24)[0]
+    assert a.sha256 == origin_scenario(korea, uncut_calm, "2021-06", horizon=24)[0].sha256
+    assert a.sha256 == _at(korea, angry, "2021-06")[0].sha256
+
+
+def test_the_fit_cannot_undo_what_the_data_fixed(korea, state_history, monkeypatch) -> None:
+    """No SLBM and no Russian war before the window: those two parameters are not fitted."""
+    import peninsula.estimation.backtest_model as bm
+
+    seen = {}
+    real = bm.fit_scenario
+
+    def spy(loaded, history, **kwargs):
+        seen["parameters"] = kwargs["parameters"]
+        seen["scenario"] = loaded.scenario
+        return real(loaded, history, **kwargs)
+
+    monkeypatch.setattr(bm, "fit_scenario", spy)
+    args = {k: v for k, v in TINY.items() if k != "parameters"}
+    model_forecast(korea, state_history, "2016-01", **args)
+    assert "prk_second_strike" not in seen["parameters"]
+    assert "rus_committed_elsewhere" not in seen["parameters"]
+    assert "effort" in seen["parameters"] and "launches_per_test" in seen["parameters"]
+    prk = next(a for a in seen["scenario"].actors if a.code == "PRK")
+    assert prk.capabilities.second_strike == 0.0
+    model_forecast(korea, state_history, "2016-01", start="scenario", **args)
+    assert seen["parameters"] is None  # the scenario's own state: every uncertainty is fitted

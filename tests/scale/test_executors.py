@@ -136,3 +136,19 @@ def test_task_of_a_killed_dask_worker_is_rerun_elsewhere(tmp_path):
     assert killed["pid"] not in {pid for _, pid in seen.values()}  # no result of the dead one
     reruns = {pid for item, pid in started() if item == killed["item"]} - {killed["pid"]}
     assert reruns and seen[killed["item"]][1] in reruns  # its task was run again, elsewhere
+
+
+def test_process_results_travel_through_files_that_are_removed():
+    """Results come back through a private folder; each file goes once read, the folder at the
+    end, whether the block ends normally or by an exception (which cancels the work)."""
+    with ProcessExecutor(1) as pool:
+        folder = pool._results
+        assert folder is not None and os.path.isdir(folder)
+        got = sorted(r for _item, r in pool.map_unordered(abs, [-3, -1, -2]))
+        assert got == [1, 2, 3] and os.listdir(folder) == []
+    assert not os.path.exists(folder)
+    with pytest.raises(RuntimeError), ProcessExecutor(1) as pool:
+        folder = pool._results
+        next(pool.map_unordered(abs, [-1, -2, -3]))
+        raise RuntimeError("stop")
+    assert not os.path.exists(folder)

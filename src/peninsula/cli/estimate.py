@@ -17,6 +17,7 @@ from peninsula.api.estimation import backtest, fit, history_summary, plot_histor
 from peninsula.cli.console import fail, missing_extra, out, say, user_error
 from peninsula.cli.explore import _executor_spec
 from peninsula.errors import UserError
+from peninsula.experiments.executors import ExecutorError
 
 history_app = typer.Typer(help="Read historical event data: the series a fit uses.",
                           no_args_is_help=True, add_completion=False)
@@ -101,6 +102,9 @@ def fit_command(
                      out=out_dir, plot=png, executor=spec)
     except UserError as exc:
         raise user_error(exc) from None
+    except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
+        raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
+                   "again") from None
     except ImportError as exc:  # history matching's emulators (scikit-learn), or the plot
         raise missing_extra("estimate" if "sklearn" in str(exc) else "plot",
                             f"--method {method}" if "sklearn" in str(exc) else "--png",
@@ -154,6 +158,9 @@ def backtest_command(
                           futures=futures, start=start, executor=spec)
     except UserError as exc:
         raise user_error(exc) from None
+    except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
+        raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
+                   "again") from None
     except ImportError as exc:  # history matching's emulators need scikit-learn
         raise missing_extra("estimate", f"--method {method}", exc) from None
 
@@ -171,6 +178,13 @@ def backtest_command(
                      fmt(result.questions[cols]), right=tuple(cols[2:])))
     out.print(_table("Pooled over origins", fmt(result.pooled[cols[1:]]),
                      right=tuple(cols[2:])))
+    if len(result.paired):
+        paired = result.paired.rename(columns={
+            "difference": "model - baseline", "low_q": "95% (questions) low",
+            "high_q": "high", "low_origin": "95% (origins) low", "high_origin": "high "})
+        out.print(_table("Model minus baseline, Brier per question (negative: the model is "
+                         "better); bootstrap over questions and over origins",
+                         fmt(paired), right=tuple(paired.columns[1:])))
     if len(result.crps):
         c = result.crps.groupby(["series", "m", "baseline"], as_index=False)["crps"].mean()
         out.print(_table("Mean CRPS of monthly (m=1) and quarterly (m=3) totals, pooled",

@@ -310,15 +310,17 @@ def counterfactual_command(
         table.add_column(column, justify="right" if column not in ("outcome", "") else "left")
     for r in cf.comparisons:
         d = r.difference
-        mark = "*" if d.excludes_zero() else ""
+        finite = bool(np.isfinite([d.low, d.high]).all())
+        mark = "*" if finite and d.excludes_zero() else ""
         if r.kind == "binary":
+            bounds = (f"{100 * d.low:+.1f} .. {100 * d.high:+.1f} pts" if finite
+                      else "none (one future)")
             table.add_row(escape(r.label), pct(r.baseline.value), pct(r.counterfactual.value),
-                          f"{100 * d.value:+.1f} pts",
-                          f"{100 * d.low:+.1f} .. {100 * d.high:+.1f} pts", mark)
+                          f"{100 * d.value:+.1f} pts", bounds, mark)
         else:
+            bounds = f"{signed(d.low)} .. {signed(d.high)}" if finite else "none (one future)"
             table.add_row(escape(r.label), signed(r.baseline.value),
-                          signed(r.counterfactual.value), signed(d.value),
-                          f"{signed(d.low)} .. {signed(d.high)}", mark)
+                          signed(r.counterfactual.value), signed(d.value), bounds, mark)
     out.print(table)
     out.print("* the 95% interval of the paired difference excludes zero")
     for claim_id, when_off in cf.switched.items():

@@ -38,7 +38,7 @@ from peninsula.estimation.backtest import (
     score_questions,
     threshold_questions,
 )
-from peninsula.estimation.fit import FitError, fit_scenario, simulate_counts
+from peninsula.estimation.fit import FitError, fit_parameters, fit_scenario, simulate_counts
 from peninsula.estimation.history import read_history
 from peninsula.estimation.origin import OriginState, origin_scenario
 from peninsula.estimation.series import observed_series
@@ -46,7 +46,7 @@ from peninsula.experiments.executors import Executor
 from peninsula.scenario.loading import LoadedScenario
 
 __all__ = ["START_STATES", "ModelBacktest", "model_backtest", "model_forecast",
-           "model_probabilities"]
+           "model_probabilities", "paired_differences"]
 
 START_STATES = ("origin", "scenario")
 """``start=`` values: states built from data before each month, or the scenario's own."""
@@ -91,6 +91,10 @@ def model_forecast(loaded: LoadedScenario, folder, origin: str | pd.Timestamp, *
         forecast, origin_state = origin_scenario(loaded, history, o, horizon=horizon)
         if states is not None:
             states += [window_state, origin_state]
+        # what the data fixed (no SLBM yet: no second strike; no war yet) is not fitted, or
+        # the parameter sets would undo the start states; the forecast keeps its own state
+        fixed = window_state.fixed | origin_state.fixed
+        parameters = [p.id for p in fit_parameters(loaded, parameters) if p.path not in fixed]
     fit = fit_scenario(fitted, history, until=f"{last:%Y-%m}", window_start=f"{first:%Y-%m}",
                        method=method, budget=budget, replicates=replicates, seed=seed,
                        parameters=parameters, executor=executor)
@@ -107,7 +111,7 @@ class ModelBacktest:
     ``crps``: mean CRPS of monthly (``m`` = 1) and quarterly (3) totals per series, origin and
     forecaster; ``start``: how start states were made; ``states``: one row per value an
     origin's start state set (``origin``, ``month`` of the state, ``field``, ``value``,
-    ``basis``), empty with ``start="scenario"``.
+    ``basis``), empty with ``start="scenario"``; ``paired``: :func:`paired_differences`.
     """
 
     forecasts: pd.DataFrame
@@ -116,6 +120,42 @@ class ModelBacktest:
     crps: pd.DataFrame
     start: str = "origin"
     states: pd.DataFrame = field(default_factory=pd.DataFrame)
+    paired: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def paired_differences(forecasts: pd.DataFrame, *, draws: int = 4000,
+                       seed: int = 0) -> pd.DataFrame:
+    """The model's squared error minus each baseline's, averaged over the questions both answer.
+
+    Two 95% bootstrap intervals: over questions (``low_q``, ``high_q``; treats the questions
+    of one origin as independent, so too narrow) and over origins, each resampled with all its
+    questions (``low_origin``, ``high_origin``; honest about that correlation, coarse with few
+    origins). Negative: the model is better. Seeded, so the same table every time.
+    """
+    f = forecasts.dropna(subset=["outcome"])
+    f = f.assign(se=(f["probability"] - f["outcome"]) ** 2)
+    wide = f.pivot_table(index=["origin", "question"], columns="baseline", values="se")
+    rows = []
+    if "model" not in wide:
+        return pd.DataFrame(columns=["baseline", "n", "difference", "low_q", "high_q",
+                                     "low_origin", "high_origin"])
+    for baseline in [b for b in wide.columns if b != "model"]:
+        d = (wide["model"] - wide[baseline]).dropna()
+        if d.empty:
+            continue
+        rng = np.random.default_rng(np.random.SeedSequence([seed, len(rows)]))
+        values = d.to_numpy()
+        by_q = values[rng.integers(0, len(values), (draws, len(values)))].mean(axis=1)
+        groups = [g.to_numpy() for _, g in d.groupby(level="origin")]
+        pick = rng.integers(0, len(groups), (draws, len(groups)))
+        sums = np.array([g.sum() for g in groups])
+        sizes = np.array([len(g) for g in groups])
+        by_origin = sums[pick].sum(axis=1) / sizes[pick].sum(axis=1)
+        rows.append({"baseline": baseline, "n": len(values), "difference": values.mean(),
+                     "low_q": np.percentile(by_q, 2.5), "high_q": np.percentile(by_q, 97.5),
+                     "low_origin": np.percentile(by_origin, 2.5),
+                     "high_origin": np.percentile(by_origin, 97.5)})
+    return pd.DataFrame(rows)
 
 
 def _model_crps(sim: dict[str, np.ndarray], counts: dict[str, pd.Series], origin: pd.Timestamp,
@@ -178,4 +218,4 @@ def model_backtest(loaded: LoadedScenario, folder, origins: Sequence[str], *,
     table = (pd.concat(states, ignore_index=True)[["origin", "month", "field", "value", "basis"]]
              if states else pd.DataFrame(columns=["origin", "month", "field", "value", "basis"]))
     return ModelBacktest(f, score_questions(f, by=("origin", "baseline")),
-                         score_questions(f), c, start, table)
+                         score_questions(f), c, start, table, paired_differences(f, seed=seed))

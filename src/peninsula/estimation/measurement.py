@@ -45,8 +45,9 @@ act is one CSIS event.
 GDELT. Every act between the two actors of a GDELT dyad, in either direction, adds its
 Goldstein value to that dyad's monthly score, as GDELT's composite adds each coded event's
 Goldstein value; the scales differ (GDELT weights events by coverage and grows with news
-volume), so only the scale-free statistic ``gdelt_negative_share[dyad]`` (the share of months
-whose net score is below zero) is compared, never the score itself.
+volume), so only the scale-free statistic ``gdelt_negative_share[dyad]`` is compared: of the
+months with a score (observed: news of the dyad, nearly every month; simulated: months with an
+act between the two), the share whose net score is below zero. Never the score itself.
 
 Not measured: MRBM, HGV and unknown CNS types (the catalogue has no such class: they only
 count in the observed totals), CSIS ``nuclear_program`` and ``terror`` events, CSIS severity,

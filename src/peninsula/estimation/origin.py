@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,7 +62,7 @@ class DatedFact:
 
 
 DATED_FACTS: tuple[DatedFact, ...] = (
-    DatedFact("dyads.PRK>KOR.hostile", "2024-01", False,
+    DatedFact("dyads.PRK>KOR.hostile", "2024-02", False,
               "S1 - the constitutional amendment naming the South the principal enemy "
               "(Kim Jong Un's speech of January 2024)"),
     DatedFact("actors.RUS.theatre", "2022-03", None,
@@ -83,7 +83,9 @@ class OriginState:
     second_strike: float | None = None
     facts: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    fixed: frozenset[str] = frozenset()
+    """Scenario paths whose value the data or a dated fact fixed (0: no SLBM yet, no war yet):
+    a fit must not vary them, or its parameter sets would undo the origin's state."""
 
     def table(self) -> pd.DataFrame:
         """One row per value set: ``field``, ``value``, ``basis``."""
@@ -268,8 +270,12 @@ def origin_scenario(loaded: LoadedScenario, history: History, month: str | pd.Ti
     nuclear, tests, second = _prk_capabilities(raw, history, o)
     applied = _facts(raw, o, facts)
     dropped = _calendar(raw, o, horizon)
+    fixed = {f.path for f in facts if o < _month(f.since)}
+    if second == 0.0:
+        fixed.add("actors.PRK.capabilities.second_strike")
     state = OriginState(month=o, relations=relations, nuclear=nuclear, nuclear_tests=tests,
-                        second_strike=second, facts=applied, dropped=dropped)
+                        second_strike=second, facts=applied, dropped=dropped,
+                        fixed=frozenset(fixed))
     return _validated(loaded, raw, o), state
 
 

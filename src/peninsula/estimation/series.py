@@ -339,9 +339,12 @@ def summary_statistics(series: ObservedSeries, *, start: str | pd.Timestamp | No
         norm = np.where(vol > 0, 1000.0 * score.sum(axis=1) / np.where(vol > 0, vol, 1.0),
                         np.nan)
         stats.update({f"gdelt_score[{d}]": norm[:, i] for i, d in enumerate(gdelt_dyads)})
-        # scale-free, so comparable with simulated acts: the share of months the dyad's net
-        # score (cooperation minus conflict, both directions) is below zero
-        stats.update({f"gdelt_negative_share[{d}]": (score[:, :, i] < 0).mean(axis=1)
+        # scale-free, so comparable with simulated acts: of the months with a score (news of
+        # the dyad; simulated: acts between the two), the share whose net score (cooperation
+        # minus conflict, both directions) is below zero; 0 when no month has one
+        scored = (score != 0).sum(axis=1)
+        negative = (score < 0).sum(axis=1) / np.maximum(scored, 1)
+        stats.update({f"gdelt_negative_share[{d}]": negative[:, i]
                       for i, d in enumerate(gdelt_dyads)})
     return pd.DataFrame(stats, index=pd.RangeIndex(n, name="member"))
 

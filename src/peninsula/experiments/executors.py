@@ -153,8 +153,14 @@ class ProcessExecutor(Executor):
         """Start the pool (workers are spawned lazily, on first use)."""
         _check_spawnable()
         self._results = tempfile.mkdtemp(prefix="peninsula-results-")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                         initializer=_ignore_sigint)
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=get_context("spawn"),
+                                             initializer=_ignore_sigint)
+        except BaseException:
+            shutil.rmtree(self._results, ignore_errors=True)
+            self._results = None
+            raise
 
     def close(self, cancel: bool = False) -> None:
         """Shut the pool down; with ``cancel``, terminate the workers instead of waiting."""
