@@ -14,6 +14,7 @@ pytest.importorskip("spacy", reason="the news coder needs the 'nlp' extra (spaCy
 from peninsula.events.coder import (  # noqa: E402
     DictionaryCoder,
     ParserMissingError,
+    _date_only,
     _parallel,
     load_parser,
 )
@@ -111,6 +112,23 @@ def test_refused_cooperation_is_a_rejection(coder):
         ("CHN", "LTU", "12")}
 
 
+def test_negated_cooperation_without_refusal_wording_is_no_event(coder):
+    # a statement that something has not happened is not a rejection (NEA convention)
+    assert not codes(coder, "The United States has not held talks with North Korea since "
+                            "2019.")
+    assert not codes(coder, "The United States has not eased sanctions on North Korea.")
+    assert not codes(coder, "China did not provide weapons to Russia.")
+
+
+def test_refusal_wording_still_codes_a_rejection(coder):
+    assert codes(coder, "North Korea refused to resume talks with South Korea.") == {
+        ("PRK", "KOR", "125")}
+    assert codes(coder, "Japan would not resume talks with North Korea.") == {
+        ("JPN", "PRK", "125")}
+    assert codes(coder, "Russia ruled out supplying weapons to North Korea.") == {
+        ("RUS", "PRK", "1222")}
+
+
 def test_negated_or_stopped_conflict_is_no_event(coder):
     assert not triples(coder, "North Korea did not attack South Korea.")
     assert not triples(coder, "Russia stopped supplying gas to Europe.")
@@ -129,6 +147,20 @@ def test_sentence_discard_drops_only_its_sentence(coder):
     assert triples(coder, text) == {("CHN", "JPN", "11")}
     kept = DictionaryCoder(nlp=coder.nlp, discards=False)
     assert ("JPN", "CHN", "11") in triples(kept, text)
+
+
+def test_a_bare_year_is_no_discard(coder):
+    # Phoenix lists the years 1914-2013 as discards; in current news they are reference points
+    assert triples(coder, "North Korea fired a missile at Japan, its first launch since "
+                          "2013.") == {("PRK", "JPN", "19")}
+    assert triples(coder, "South Korea accused North Korea over the 2010 sinking of the "
+                          "Cheonan.") == {("KOR", "PRK", "11")}
+
+
+def test_only_numeric_or_date_discard_phrases_are_left_out():
+    assert _date_only(("2010",)) and _date_only(("april", "1942"))
+    for phrase in ("euro 2008 qualifier", "world war 2", "round of 16", "h5n1", "may"):
+        assert not _date_only(tuple(phrase.split())), phrase
 
 
 # ------------------------------------------------------------------ nouns and patterns

