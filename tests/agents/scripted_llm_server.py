@@ -1,11 +1,12 @@
 """A tiny OpenAI-compatible ``/v1/chat/completions`` server on 127.0.0.1, answering from a script.
 
 Started by the tests on port 0 in a thread (stdlib ``ThreadingHTTPServer``); every request is
-kept, so a test can count them. The default script, :func:`policy_answer`, reads the options
-out of the prompt and answers with valid JSON: toward an actor it is hostile or tense with, the
-highest-rung option up to rung 4; toward the others, talks if listed. Run it by hand to try the
-commands without a model: ``python tests/agents/scripted_llm_server.py 8765`` (add
-``--inadmissible 2024-04`` to see a refused answer and its fallback that month).
+kept, with its headers, so a test can count them and see what was sent. The default script,
+:func:`policy_answer`, reads the options out of the prompt and answers with valid JSON: toward
+an actor it is hostile or tense with, the highest-rung option up to rung 4; toward the others,
+talks if listed. Run it by hand to try the commands without a model: ``python
+tests/agents/scripted_llm_server.py 8765`` (add ``--inadmissible 2024-04`` to see a refused
+answer and its fallback that month).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class Response:
 
     status: int = 200
     content: str | None = None  # the assistant's message (status 200)
-    body: str | None = None  # a raw body (other statuses)
+    body: str | None = None  # a raw body (any status: replaces the chat completion)
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -107,11 +108,13 @@ def valid(body: dict[str, Any], _seen: int = 0) -> Response:
 
 
 class ScriptedServer:
-    """The server; ``script`` may be replaced between runs, ``requests`` holds every body."""
+    """The server; ``script`` may be replaced between runs, ``requests`` holds every body and
+    ``headers`` every request's headers (names in lower case)."""
 
     def __init__(self, script: Script = valid):
         self.script = script
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
         owner = self
@@ -124,9 +127,10 @@ class ScriptedServer:
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                reply = owner.answer(self.path, body)
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                reply = owner.answer(self.path, body, headers)
                 time.sleep(reply.delay)
-                if reply.status == 200:
+                if reply.status == 200 and reply.body is None:
                     text = reply.content or ""
                     prompt = json.dumps(body.get("messages"))
                     payload = json.dumps({
@@ -159,12 +163,14 @@ class ScriptedServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def answer(self, path: str, body: dict[str, Any]) -> Response:
+    def answer(self, path: str, body: dict[str, Any],
+               headers: dict[str, str] | None = None) -> Response:
         """Record the request and ask the script."""
         key = hashlib.sha256(json.dumps([body.get("messages"), body.get("seed")],
                                         sort_keys=True).encode()).hexdigest()
         with self._lock:
             self.requests.append(body)
+            self.headers.append(headers or {})
             seen = self._seen.get(key, 0)
             self._seen[key] = seen + 1
         if path != "/v1/chat/completions":
@@ -176,6 +182,7 @@ class ScriptedServer:
         with self._lock:
             self.script = script
             self.requests.clear()
+            self.headers.clear()
             self._seen.clear()
 
     def start(self) -> ScriptedServer:

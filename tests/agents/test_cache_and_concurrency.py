@@ -7,10 +7,10 @@ import json
 import threading
 import time
 
+from agent_helpers import same_results
 from scripted_llm_server import Response, policy_answer
 
 import peninsula as pn
-from conftest import same_results
 from peninsula.agents.cache import CACHE_FILE
 
 FUTURES, MONTHS, SEED = 4, 3, 8

@@ -1,4 +1,8 @@
-"""``peninsula run --agent``, ``transcript`` and ``compare-agents`` from the command line."""
+"""``peninsula run --agent``, ``transcript`` and ``compare-agents`` from the command line.
+
+Malformed urls, an endpoint nothing listens on and an unset key variable are one-line errors;
+the API key reaches the server and is stored nowhere.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,23 @@ from pathlib import Path
 import duckdb
 import pytest
 import typer
+from agent_helpers import closed_port
 from typer.testing import CliRunner
 
 import peninsula as pn
-from peninsula.cli import app
+from peninsula.cli import app, console
 from peninsula.cli.agents import parse_specs
 
 runner = CliRunner()
 SMALL = ["--futures", "3", "--months", "2", "--seed", "5"]
 ACTORS = ["PRK", "KOR", "USA"]
+
+
+@pytest.fixture()
+def wide(monkeypatch) -> None:
+    """Tables printed 200 columns wide, one row a line (``COLUMNS`` is read only when the
+    console is made, which may be before a test sets it)."""
+    monkeypatch.setattr(console.out, "_width", 200)
 
 
 def one_clean_error(result, text: str) -> None:
@@ -125,11 +137,10 @@ def test_transcript_errors_are_one_line(korea, llm_folder, tmp_path):
                                         "JPN"]), "JPN was not played by an agent")
 
 
-def test_compare_agents_prints_paired_differences(server):
+def test_compare_agents_prints_paired_differences(server, wide):
     result = runner.invoke(app, ["compare-agents", "korea-2024", "--futures", "4", "--months",
                                  "3", "--agent", "PRK=llm", "--llm-url", server.url,
-                                 "--llm-model", "scripted-test", "--llm-cache", "off"],
-                           env={"COLUMNS": "200"})
+                                 "--llm-model", "scripted-test", "--llm-cache", "off"])
     assert result.exit_code == 0, result.output
     text = result.output
     for column in ("quantal", "agents", "difference", "95% interval"):
@@ -155,3 +166,92 @@ def test_a_human_plays_at_the_terminal(tmp_path):
     applied = con.execute("SELECT DISTINCT action FROM agent_choices").fetchall()
     con.close()
     assert acts == 0 and applied == [("do_nothing",)]  # every empty line: do nothing
+
+
+def south_asia(folder: Path, url: str, *extra: str, env: dict | None = None):
+    """``peninsula run`` of a small scenario with IND played by the model at ``url``."""
+    return runner.invoke(app, ["run", "south-asia-2019", "--futures", "2", "--months", "1",
+                               "--out", str(folder), "--agent", "IND=llm", "--llm-url", url,
+                               "--llm-model", "scripted-test", *extra], env=env)
+
+
+@pytest.mark.parametrize(("url", "text"), [
+    ("http://:abc/v1", "the model's url 'http://:abc/v1' is not a valid url"),
+    ("http://[::1/v1", "the model's url 'http://[::1/v1' is not a valid url"),
+    ("ftp://x/v1", "the model's url must start with http:// or https://, got 'ftp://x/v1'"),
+    ("not a url", "the model's url must start with http:// or https://, got 'not a url'"),
+])
+def test_a_malformed_llm_url_is_one_line(tmp_path, url, text):
+    one_clean_error(south_asia(tmp_path / "r", url), text)
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_unreachable_endpoint_is_one_line_naming_it(tmp_path):
+    with closed_port() as url:
+        result = south_asia(tmp_path / "r", url, "--llm-cache", "off")
+    one_clean_error(result, f"cannot reach the language model at {url}/chat/completions")
+    assert not (tmp_path / "r").exists()
+
+
+def stored_text(path: Path) -> str:
+    """Every value of every table of a DuckDB file, as text."""
+    con = duckdb.connect(str(path), read_only=True)
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
+                                        ).fetchall()]
+    text = repr([con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables])
+    con.close()
+    return text
+
+
+def test_the_api_key_reaches_the_server_and_is_stored_nowhere(server, tmp_path):
+    key = "sk-test-5ecret-key"
+    dead = "http://127.0.0.1:9"  # proxies of the environment are ignored: loopback stays
+    env = {"OPENAI_API_KEY": key, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead,
+           "NO_PROXY": None}
+    result = south_asia(tmp_path / "r", server.url, "--llm-cache", str(tmp_path / "c"),
+                        env=env)
+    assert result.exit_code == 0, result.output
+    assert len(server.headers) == 2
+    assert {h.get("authorization") for h in server.headers} == {f"Bearer {key}"}
+    assert key not in result.output
+    assert key not in (tmp_path / "r" / "summary.json").read_text()
+    assert key not in stored_text(tmp_path / "r" / "results.duckdb")
+    assert key not in stored_text(tmp_path / "c" / "llm.duckdb")
+    assert "scripted-test" in stored_text(tmp_path / "r" / "results.duckdb")  # it does read
+
+
+def test_compare_agents_reads_the_key_from_the_named_variable(server):
+    args = ["compare-agents", "south-asia-2019", "--futures", "2", "--months", "1", "--agent",
+            "IND=llm", "--llm-url", server.url, "--llm-model", "scripted-test", "--llm-cache",
+            "off", "--llm-api-key-env", "PENINSULA_TEST_KEY"]
+    missing = runner.invoke(app, args, env={"PENINSULA_TEST_KEY": None})
+    one_clean_error(missing, "--llm-api-key-env PENINSULA_TEST_KEY: the environment variable")
+    result = runner.invoke(app, args, env={"PENINSULA_TEST_KEY": "sk-named",
+                                           "OPENAI_API_KEY": "sk-other"})
+    assert result.exit_code == 0, result.output
+    assert {h.get("authorization") for h in server.headers} == {"Bearer sk-named"}
+    assert "sk-named" not in result.output
+    server.reset()
+    none = runner.invoke(app, [*args[:-1], ""], env={"OPENAI_API_KEY": "sk-other"})
+    assert none.exit_code == 0, none.output
+    assert server.headers and not any("authorization" in h for h in server.headers)
+
+
+def test_compare_agents_with_one_future_has_no_interval(wide):
+    result = runner.invoke(app, ["compare-agents", "south-asia-2019", "--futures", "1",
+                                 "--months", "1", "--agent", "IND=quantal"])
+    assert result.exit_code == 0, result.output
+    assert "inf" not in result.output and "nan" not in result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("│")]
+    assert len(rows) == 11  # 5 behaviour measures and the scenario's 6 outcomes
+    assert all("│ none (one future) │" in line for line in rows)
+    assert "(1 future, same draws" in result.output
+
+
+def test_run_reads_the_key_from_the_named_variable(server, tmp_path):
+    result = south_asia(tmp_path / "r", server.url, "--llm-cache", "off", "--llm-api-key-env",
+                        "PENINSULA_RUN_KEY", env={"PENINSULA_RUN_KEY": "sk-run",
+                                                  "OPENAI_API_KEY": "sk-other"})
+    assert result.exit_code == 0, result.output
+    assert {h.get("authorization") for h in server.headers} == {"Bearer sk-run"}
+    assert "sk-run" not in result.output

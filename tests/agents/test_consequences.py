@@ -6,9 +6,9 @@ import io
 
 import numpy as np
 import pytest
+from agent_helpers import same_results
 
 import peninsula as pn
-from conftest import same_results
 from peninsula.agents import AgentError, Human, Quantal, Scripted
 from peninsula.engine.compiled import compile_scenario
 from peninsula.engine.draws import ChunkDraws

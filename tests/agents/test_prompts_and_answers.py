@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import doctest
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +113,12 @@ def test_llm_settings_are_checked_and_seeds_differ_per_decision():
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_no_test_module_imports_conftest():
+    """Shared helpers live in ``agent_helpers``: ``from conftest import …`` finds whichever
+    folder's conftest was imported first when several test folders run together."""
+    here = Path(__file__).parent
+    offenders = [p.name for p in sorted(here.glob("*.py"))
+                 if re.search(r"^\s*(from|import) conftest\b", p.read_text(), re.MULTILINE)]
+    assert offenders == []

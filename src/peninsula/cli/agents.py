@@ -1,16 +1,19 @@
 """``peninsula run --agent …`` options, ``peninsula transcript`` and ``compare-agents``.
 
 The commands parse their options, build agents (:mod:`peninsula.agents`), call the library
-(:mod:`peninsula.api.agents`) and render; a bad ``--agent`` or a missing ``--llm-url`` ends
-with one line on stderr and exit code 2.
+(:mod:`peninsula.api.agents`) and render; a bad ``--agent``, a missing or malformed
+``--llm-url``, an unset ``--llm-api-key-env`` variable or an endpoint that cannot be reached
+ends with one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -25,6 +28,8 @@ from peninsula.scenario.model import month_label
 
 PANEL = "Language-model actors"
 KINDS = ("llm", "human", "quantal")
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+"""Where the API key is read from when ``--llm-api-key-env`` is not given (if it is set)."""
 
 AgentSpecs = Annotated[list[str], typer.Option(
     "--agent", help="ACTOR=llm|human|quantal: who chooses for an actor (repeatable).",
@@ -47,6 +52,11 @@ LlmSeed = Annotated[int | None, typer.Option(
 LlmTimeout = Annotated[float, typer.Option(
     "--llm-timeout", help="Seconds to wait for one answer before retrying.",
     rich_help_panel=PANEL)]
+LlmApiKeyEnv = Annotated[str | None, typer.Option(
+    "--llm-api-key-env", metavar="NAME",
+    help=f"Environment variable holding the API key, sent as a bearer token (default "
+         f"{DEFAULT_KEY_ENV}, if set; '' sends none). The key is never printed or stored.",
+    rich_help_panel=PANEL)]
 
 
 def parse_specs(specs: list[str], actors: list[str]) -> dict[str, str]:
@@ -66,12 +76,31 @@ def parse_specs(specs: list[str], actors: list[str]) -> dict[str, str]:
     return kinds
 
 
+def api_key(name: str | None) -> str | None:
+    """The API key in the environment variable ``name`` (``None``: :data:`DEFAULT_KEY_ENV`).
+
+    The default variable may be unset (no key is sent); a variable named on purpose must be
+    set, else the command ends (exit 2); ``''`` sends no key.
+    """
+    if name is None:
+        return os.environ.get(DEFAULT_KEY_ENV) or None
+    if not name.strip():
+        return None
+    key = os.environ.get(name.strip())
+    if not key:
+        raise fail(f"--llm-api-key-env {name}: the environment variable {name} is not set "
+                   "(or is empty)")
+    return key
+
+
 def build_agents(loaded: LoadedScenario, specs: list[str], *, url: str | None,
                  model: str | None, concurrency: int, cache: str | None, temperature: float,
-                 seed: int, timeout: float, default_all: bool = False) -> dict[str, Any] | None:
+                 seed: int, timeout: float, default_all: bool = False,
+                 api_key_env: str | None = None) -> dict[str, Any] | None:
     """The agents the options ask for (one :class:`LLM` shared by every ``llm`` actor).
 
     ``default_all``: with no ``--agent``, the model plays every actor (``compare-agents``).
+    ``api_key_env``: the variable the API key is read from (see :func:`api_key`).
     """
     actors = loaded.scenario.actor_codes
     kinds = parse_specs(specs, actors)
@@ -89,9 +118,10 @@ def build_agents(loaded: LoadedScenario, specs: list[str], *, url: str | None,
             raise fail(f"--agent {first}=llm needs --llm-model (e.g. llama3.1)")
         folder: str | bool | None = True if cache is None else (
             None if cache.lower() == "off" else cache)
+        key = api_key(api_key_env)
         try:
             llm = LLM(url=url, model=model, concurrency=concurrency, cache=folder,
-                      temperature=temperature, seed=seed, timeout=timeout)
+                      temperature=temperature, seed=seed, timeout=timeout, api_key=key)
         except AgentError as exc:
             raise user_error(exc) from None
     made = {"human": Human(), "quantal": Quantal()}
@@ -168,15 +198,20 @@ def transcript_command(
 
 
 def _measure_cells(c: Any, section: str) -> list[str]:
-    """Value, value, difference and interval of one row, in the measure's own unit."""
+    """Value, value, difference and interval of one row, in the measure's own unit.
+
+    With one future the paired difference has no interval: ``none (one future)``.
+    """
     d = c.difference
     share = c.kind == "binary" or c.id in ("violent_months", "played_escalatory")
+    bounded = bool(np.isfinite([d.low, d.high]).all())
     if share:
         return [pct(c.baseline.value), pct(c.counterfactual.value), f"{100 * d.value:+.1f} pts",
-                f"{100 * d.low:+.1f} .. {100 * d.high:+.1f} pts"]
+                f"{100 * d.low:+.1f} .. {100 * d.high:+.1f} pts" if bounded
+                else "none (one future)"]
     fmt = (lambda x: f"{x:.2f}") if section == "behaviour" else signed
     return [fmt(c.baseline.value), fmt(c.counterfactual.value), signed(d.value),
-            f"{signed(d.low)} .. {signed(d.high)}"]
+            f"{signed(d.low)} .. {signed(d.high)}" if bounded else "none (one future)"]
 
 
 def compare_agents_command(
@@ -195,6 +230,7 @@ def compare_agents_command(
     llm_temperature: LlmTemperature = 0.7,
     llm_seed: LlmSeed = None,
     llm_timeout: LlmTimeout = 120.0,
+    llm_api_key_env: LlmApiKeyEnv = None,
 ) -> None:
     """The same futures played by the quantal rule and by the model: escalation and outcomes."""
     loaded = _load(scenario)
@@ -202,7 +238,7 @@ def compare_agents_command(
                           concurrency=llm_concurrency, cache=llm_cache,
                           temperature=llm_temperature,
                           seed=seed if llm_seed is None else llm_seed, timeout=llm_timeout,
-                          default_all=True)
+                          default_all=True, api_key_env=llm_api_key_env)
     try:
         cmp = compare_agents(loaded, agents or {}, futures=futures, seed=seed, months=months,
                              progress=False if has_human(agents) else None)
@@ -210,7 +246,7 @@ def compare_agents_command(
         raise user_error(exc) from None
     table = Table(title=escape(
         f"{loaded.scenario.name}: quantal rule vs agents for {', '.join(cmp.played)} "
-        f"({futures:,} futures, same draws, seed {seed})"))
+        f"({futures:,} future{'' if futures == 1 else 's'}, same draws, seed {seed})"))
     for column in ("measure", "quantal", "agents", "difference", "95% interval", ""):
         table.add_column(column, justify="left" if column in ("measure", "") else "right")
     for section, rows in (("behaviour", cmp.behaviour), ("outcome", cmp.outcomes)):

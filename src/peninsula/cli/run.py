@@ -29,6 +29,7 @@ from peninsula.api.runs import RunResult, counterfactual
 from peninsula.api.runs import run as simulate
 from peninsula.cli.agents import (
     AgentSpecs,
+    LlmApiKeyEnv,
     LlmCache,
     LlmConcurrency,
     LlmModel,
@@ -161,13 +162,15 @@ def run(
     llm_temperature: LlmTemperature = 0.7,
     llm_seed: LlmSeed = None,
     llm_timeout: LlmTimeout = 120.0,
+    llm_api_key_env: LlmApiKeyEnv = None,
 ) -> None:
     """Simulate a scenario and summarise its futures."""
     loaded = scenario_or_fail(scenario)
     agents = build_agents(loaded, list(agent), url=llm_url, model=llm_model,
                           concurrency=llm_concurrency, cache=llm_cache,
                           temperature=llm_temperature,
-                          seed=seed if llm_seed is None else llm_seed, timeout=llm_timeout)
+                          seed=seed if llm_seed is None else llm_seed, timeout=llm_timeout,
+                          api_key_env=llm_api_key_env)
     folder = out_dir or Path("peninsula-out") / (
         f"{loaded.scenario.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     try:
