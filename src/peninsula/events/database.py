@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from peninsula.events.countries import fips_to_iso3, name_to_iso3
 from peninsula.events.formats import (
@@ -142,7 +143,7 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, key: str, dataset: str,
     _register_reference(con)
     totals = {"rows": 0, "inserted": 0, "accepted": 0, "rejected": 0}
     first_reject: tuple[int, str] | None = None
-    limited = _limit_memory(con)
+    previous_limit = _limit_memory(con)
     con.execute("BEGIN TRANSACTION")
     try:
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports"
@@ -177,26 +178,53 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, key: str, dataset: str,
             pass
         raise
     finally:
-        if limited:
-            con.execute("RESET memory_limit")
+        if previous_limit is not None:
+            _restore_memory_limit(con, previous_limit)
     return result
 
 
 IMPORT_MEMORY_LIMIT = "128MB"
 """DuckDB's memory limit while a file is imported into a database on disk. An import is one
-transaction; without a limit DuckDB keeps the uncommitted rows and the file's seen-keys table in
-memory, so memory grows with the file (measured: +300 MiB from 100,000 to 400,000 rows); with
-it, DuckDB spills them to its temporary folder beside the database."""
+transaction, and DuckDB keeps every table written inside a transaction until it ends, dropped
+ones included: the seen-keys table ``_seen`` and each batch's ``_stage`` (250 to 300 bytes a row
+in all). Without a limit they stay in memory, so memory grows with the file; with it, DuckDB
+spills them to its temporary folder beside the database (disk, removed at the commit) and the
+peak stays flat. With 64 MB, one of two 800,000-row imports ran out of memory while inserting
+into ``events``; 128 MB never did in these runs, with rows of 200 and of 900 bytes."""
 
 
-def _limit_memory(con: duckdb.DuckDBPyConnection) -> bool:
-    """Cap DuckDB's memory for an import into a file database; ``True`` if a cap was set."""
+def _limit_memory(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Cap DuckDB's memory for an import into a file database; the previous limit, if capped."""
     on_disk = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
-                          "current_database()").fetchone()
-    if not on_disk or not on_disk[0]:
-        return False  # an in-memory database has nowhere to spill to
+                          "current_database()").fetchall()
+    if not on_disk or not on_disk[0][0]:
+        return None  # an in-memory database has nowhere to spill to
+    previous = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
-    return True
+    return str(previous)
+
+
+def _restore_memory_limit(con: duckdb.DuckDBPyConnection, previous: str) -> None:
+    """Put back the connection's memory limit: its default, or the value it was set to.
+
+    A value set by hand comes back as DuckDB shows it (to 0.1 of its unit: ``1GB`` shows as
+    ``953.6 MiB`` and comes back 0.1 MiB lower).
+    """
+    con.execute("RESET memory_limit")
+    if con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != previous:
+        con.execute(f"SET memory_limit = '{previous}'")
+
+
+def _query_frame(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, np.ndarray],
+                 sql: str) -> None:
+    """Run ``sql`` (a statement) with the NumPy ``columns`` readable as relation ``name``.
+
+    Not ``con.register``: a view registered and unregistered inside a transaction keeps its
+    Python objects alive until the transaction ends, so every batch's line strings (about 250
+    bytes a row) stayed in memory until the commit. A relation's ``query`` holds them only while
+    the statement runs, and copies nothing into a table of its own.
+    """
+    con.from_df(pd.DataFrame(columns, copy=False)).query(name, sql)
 
 
 def _store_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch, key: str, import_id: int,
@@ -205,65 +233,60 @@ def _store_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch, key: str, imp
     columns: dict[str, np.ndarray] = {"line": batch.line, "raw": batch.raw}
     if batch.fields is not None:
         columns["fields"] = batch.fields
-    con.register("_batch", columns)
-    try:
-        say(f"typing {len(batch.line):,} rows of {batch.name}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM ({typing_sql(batch)})")
-        # Keys seen twice in the same file: the first row stays, later ones are rejected,
-        # whether the first was in this batch or in an earlier one (``_seen``).
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _dups AS
-            SELECT event_key, min(first_line) AS first_line FROM (
-                SELECT event_key, min(source_line) AS first_line FROM _stage
-                WHERE reason IS NULL GROUP BY event_key HAVING count(*) > 1
-                UNION ALL
-                SELECT s.event_key, s.first_line FROM _seen s
-                WHERE s.event_key IN (SELECT event_key FROM _stage WHERE reason IS NULL)
-            ) GROUP BY event_key
-        """)
-        con.execute("""
-            UPDATE _stage SET reason = 'duplicate event key ' || _stage.event_key
-                || ' (first on line ' || d.first_line || ')'
-            FROM _dups d
-            WHERE _stage.event_key = d.event_key AND _stage.source_line > d.first_line
-              AND _stage.reason IS NULL
-        """)
-        con.execute("INSERT INTO _seen SELECT event_key, source_line FROM _stage "
-                    "WHERE reason IS NULL")
-        say(f"storing {batch.name}")
-        reject_cols = "source_file, source_line, dataset, reason, raw, source_path, import_id"
-        if batch.rejects:
-            con.register("_pyrejects", {
-                "line": np.array([r[0] for r in batch.rejects], dtype=np.int64),
-                "reason": np.array([r[1] for r in batch.rejects], dtype=object),
-                "raw": np.array([r[2] for r in batch.rejects], dtype=object),
-            })
-            con.execute(f"INSERT INTO rejects ({reject_cols}) "
-                        "SELECT ?, line, ?, reason, raw, ?, ? FROM _pyrejects",
-                        [batch.name, batch.dataset, key, import_id])
-        con.execute(f"INSERT INTO rejects ({reject_cols}) "
-                    "SELECT ?, source_line, ?, reason, raw, ?, ? FROM _stage "
-                    "WHERE reason IS NOT NULL", [batch.name, batch.dataset, key, import_id])
-        rejected, accepted = con.execute(
-            "SELECT count(*) FILTER (reason IS NOT NULL), count(*) FILTER (reason IS NULL) "
-            "FROM _stage").fetchall()[0]
-        select_cols = ", ".join("? AS source_file" if c == "source_file" else f"s.{c}"
-                                for c in EVENT_COLUMN_NAMES)
-        cols = ", ".join(EVENT_COLUMN_NAMES)
-        inserted = con.execute(f"""
-            INSERT INTO events ({cols})
-            SELECT {select_cols} FROM _stage s
-            WHERE s.reason IS NULL
-              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key)
-        """, [batch.name]).fetchall()[0][0]
-        con.execute("DROP TABLE IF EXISTS _stage")
-        con.execute("DROP TABLE IF EXISTS _dups")
-    finally:
-        for relation in ("_batch", "_pyrejects"):
-            try:
-                con.unregister(relation)
-            except duckdb.Error:
-                pass
+    say(f"typing {len(batch.line):,} rows of {batch.name}")
+    _query_frame(con, "_batch", columns,
+                 f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM ({typing_sql(batch)})")
+    # Keys seen twice in the same file: the first row stays, later ones are rejected,
+    # whether the first was in this batch or in an earlier one (``_seen``).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _dups AS
+        SELECT event_key, min(first_line) AS first_line FROM (
+            SELECT event_key, min(source_line) AS first_line FROM _stage
+            WHERE reason IS NULL GROUP BY event_key HAVING count(*) > 1
+            UNION ALL
+            SELECT s.event_key, s.first_line FROM _seen s
+            WHERE s.event_key IN (SELECT event_key FROM _stage WHERE reason IS NULL)
+        ) GROUP BY event_key
+    """)
+    con.execute("""
+        UPDATE _stage SET reason = 'duplicate event key ' || _stage.event_key
+            || ' (first on line ' || d.first_line || ')'
+        FROM _dups d
+        WHERE _stage.event_key = d.event_key AND _stage.source_line > d.first_line
+          AND _stage.reason IS NULL
+    """)
+    con.execute("INSERT INTO _seen SELECT event_key, source_line FROM _stage "
+                "WHERE reason IS NULL")
+    say(f"storing {batch.name}")
+    reject_cols = "source_file, source_line, dataset, reason, raw, source_path, import_id"
+    if batch.rejects:
+        count = len(batch.rejects)
+        _query_frame(con, "_pyrejects", {
+            "source_file": np.full(count, batch.name, dtype=object),
+            "source_line": np.array([r[0] for r in batch.rejects], dtype=np.int64),
+            "dataset": np.full(count, batch.dataset, dtype=object),
+            "reason": np.array([r[1] for r in batch.rejects], dtype=object),
+            "raw": np.array([r[2] for r in batch.rejects], dtype=object),
+            "source_path": np.full(count, key, dtype=object),
+            "import_id": np.full(count, import_id, dtype=np.int64),
+        }, f"INSERT INTO rejects ({reject_cols}) SELECT {reject_cols} FROM _pyrejects")
+    con.execute(f"INSERT INTO rejects ({reject_cols}) "
+                "SELECT ?, source_line, ?, reason, raw, ?, ? FROM _stage "
+                "WHERE reason IS NOT NULL", [batch.name, batch.dataset, key, import_id])
+    rejected, accepted = con.execute(
+        "SELECT count(*) FILTER (reason IS NOT NULL), count(*) FILTER (reason IS NULL) "
+        "FROM _stage").fetchall()[0]
+    select_cols = ", ".join("? AS source_file" if c == "source_file" else f"s.{c}"
+                            for c in EVENT_COLUMN_NAMES)
+    cols = ", ".join(EVENT_COLUMN_NAMES)
+    inserted = con.execute(f"""
+        INSERT INTO events ({cols})
+        SELECT {select_cols} FROM _stage s
+        WHERE s.reason IS NULL
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key)
+    """, [batch.name]).fetchall()[0][0]
+    con.execute("DROP TABLE IF EXISTS _stage")
+    con.execute("DROP TABLE IF EXISTS _dups")
     return {"rows": batch.rows, "inserted": inserted, "accepted": accepted,
             "rejected": rejected + len(batch.rejects)}
 
