@@ -218,3 +218,14 @@ def test_object_predicate_is_the_object_and_a_qualified_thing_yields(coder):
 def test_a_place_is_not_a_party_to_a_symmetric_event(coder):
     assert triples(coder, "Sergei Lavrov arrived in Pyongyang for talks with Choe Son Hui.") \
         == {("RUS", "PRK", "04")}
+
+
+@pytest.mark.parametrize("text", [
+    "China denied providing weapons to Russia.",
+    "China denied that it provided weapons to Russia.",
+    "Pyongyang denied it had shipped shells to Moscow.",
+])
+def test_a_denied_act_is_no_event_and_no_refusal(coder, text):
+    """The clause of a verb of denial says the act did not happen: neither the act (072) nor
+    a rejection (12x) is coded."""
+    assert not [t for t in triples(coder, text) if t[2] in ("07", "12")]

@@ -108,7 +108,7 @@ from peninsula.events.actors import ActorEntry, builtin_actors, builtin_agents, 
 from peninsula.events.dictionaries import Pattern, VerbEntry, petrarch_dictionaries
 from peninsula.events.formats import LineBatch, normalized_batch
 from peninsula.events.petrarch import PHRASE_GROUP, PREP_GROUP, Transformation, group_words
-from peninsula.events.verbs import LIGHT, REPORTING
+from peninsula.events.verbs import DENIAL, LIGHT, REPORTING
 from peninsula.scenario.cameo import cameo_table
 
 #: spaCy packages tried in order: Explosion's official model, then its PyPI re-upload.
@@ -456,7 +456,8 @@ class _Clause:
         is a rejection (root 12) of the same kind: "would not provide support" → 12,
         "refused to resume talks" → 125.
         """
-        if verb.lemma_.lower() in REPORTING or self._requested(verb) or self._halted(verb):
+        if (verb.lemma_.lower() in REPORTING or self._requested(verb) or self._halted(verb)
+                or _denied(verb)):
             return
         proto = self.proto(verb)
         if proto is None:
@@ -1289,6 +1290,16 @@ class _Proto:
     targets: list[Actor]
     kind: str
     subject: str
+
+
+def _denied(verb) -> bool:  # noqa: ANN001
+    """Whether the verb is the clause of a verb of denial (:data:`DENIAL`).
+
+    "Denied providing weapons" and "denied that it provided weapons" say the act did not happen.
+    """
+    if verb.dep_ not in ("xcomp", "ccomp") or verb.head is verb:
+        return False
+    return verb.head.lemma_.lower() in DENIAL
 
 
 def _negated(verb) -> bool:  # noqa: ANN001

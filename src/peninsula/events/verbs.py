@@ -24,6 +24,11 @@ REPORTING: frozenset[str] = frozenset({
     "say", "tell", "report", "state", "add", "note", "quote", "write", "comment", "remark",
 })
 
+#: Verbs of denial: the act in their clause is said not to have happened ("denied providing
+#: weapons", "denied that it provided weapons"), so the clause gives no event, and it is no
+#: refusal either (denying an accusation is not rejecting a proposal).
+DENIAL: frozenset[str] = frozenset({"deny", "dismiss", "refute"})
+
 #: Light (support) verbs: their meaning is carried by the event noun they govern ("held a
 #: phone call", "made a visit", "launched an attack"), so without a pattern of their own they
 #: take that noun's code.
