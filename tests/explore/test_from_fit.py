@@ -87,3 +87,16 @@ def test_cli_from_fit(tmp_path) -> None:
     bad = CliRunner().invoke(app, ["explore", "korea-2024", "--from-fit", str(tmp_path),
                                    "--samples", "2", "--out", str(tmp_path / "ex2")])
     assert bad.exit_code == 2 and "not a fit folder" in bad.output
+
+
+def test_a_fit_with_the_measurement_parameter_explores(korea, tmp_path) -> None:
+    """The campaign size belongs to the measurement model, not the scenario: --from-fit uses
+    the scenario's fitted columns and leaves it out."""
+    folder = _tiny_fit(tmp_path / "fit", params=(
+        ("effort", "dynamics.effort", 0.3, 2.0, 0.5, 1.7),
+        ("launches_per_test", "measurement.launches_per_test", 1.0, 4.0, 2.0, 3.0)))
+    planned = plan(korea, samples=6, futures=10, seed=7, from_fit=folder)
+    names = list(planned.design.names)
+    assert "launches_per_test" not in names
+    assert set(np.round(np.asarray(planned.design.values)[:, names.index("effort")], 6)) <= {
+        0.5, 1.7}
