@@ -151,3 +151,27 @@ def test_one_future_counterfactual_says_there_is_no_interval():
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "none (one future)" in result.output and "inf" not in result.output
+
+
+def _ctrl_c(*_args, **_kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("target", "args"), [
+    ("peninsula.cli.estimate.fit", ["fit", "korea-2024", "--history", "h", "--until", "2023-12"]),
+    ("peninsula.cli.estimate.backtest",
+     ["backtest", "korea-2024", "--history", "h", "--origins", "2020-01"]),
+    ("peninsula.cli.forecast.forecast_questions",
+     ["forecast", "korea-2024", "korea-2024-questions", "--futures", "10"]),
+    ("peninsula.cli.agents.compare_agents",
+     ["compare-agents", "south-asia-2019", "--futures", "2", "--agent", "IND=quantal"]),
+])
+def test_ctrl_c_of_long_commands_says_so(target, args, tmp_path, monkeypatch):
+    """Typer turns an uncaught Ctrl-C into a silent exit 130: each long command says what is
+    kept instead (here: nothing)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(target, _ctrl_c)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 130, result.output
+    assert "interrupted: nothing was written" in result.output
+    assert "Traceback" not in result.output

@@ -21,7 +21,7 @@ from rich.table import Table
 from peninsula.agents import LLM, AgentError, AgentReport, Human, Quantal
 from peninsula.agents.records import Story
 from peninsula.api.agents import compare_agents, transcript
-from peninsula.cli.console import fail, out, pct, say, signed, user_error
+from peninsula.cli.console import fail, interrupted, out, pct, say, signed, user_error
 from peninsula.errors import UserError
 from peninsula.scenario.loading import LoadedScenario, ScenarioError, load_scenario
 from peninsula.scenario.model import month_label
@@ -244,6 +244,8 @@ def compare_agents_command(
                              progress=False if has_human(agents) else None)
     except (UserError, ValueError) as exc:
         raise user_error(exc) from None
+    except KeyboardInterrupt:
+        raise interrupted() from None
     table = Table(title=escape(
         f"{loaded.scenario.name}: quantal rule vs agents for {', '.join(cmp.played)} "
         f"({futures:,} future{'' if futures == 1 else 's'}, same draws, seed {seed})"))

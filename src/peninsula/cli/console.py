@@ -35,6 +35,16 @@ def fail(messages: Iterable[str] | str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def interrupted(kept: str = "nothing was written") -> typer.Exit:
+    """Ctrl-C: one line saying what is kept; return the exit (code 130) to raise.
+
+    Typer turns an uncaught ``KeyboardInterrupt`` into a silent exit 130, so a long command
+    catches it and says this instead.
+    """
+    err.print(f"interrupted: {kept}", highlight=False, markup=False)
+    return typer.Exit(130)
+
+
 def user_error(exc: BaseException) -> typer.Exit:
     """A library error as CLI output, one line per problem.
 

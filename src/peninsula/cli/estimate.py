@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from peninsula.api.estimation import backtest, fit, history_summary, plot_history_summary
-from peninsula.cli.console import fail, missing_extra, out, say, user_error
+from peninsula.cli.console import fail, interrupted, missing_extra, out, say, user_error
 from peninsula.cli.explore import _executor_spec
 from peninsula.errors import UserError
 from peninsula.experiments.executors import ExecutorError
@@ -105,6 +105,8 @@ def fit_command(
     except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
         raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
                    "again") from None
+    except KeyboardInterrupt:
+        raise interrupted() from None
     except ImportError as exc:  # history matching's emulators (scikit-learn), or the plot
         raise missing_extra("estimate" if "sklearn" in str(exc) else "plot",
                             f"--method {method}" if "sklearn" in str(exc) else "--png",
@@ -161,6 +163,8 @@ def backtest_command(
     except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
         raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
                    "again") from None
+    except KeyboardInterrupt:
+        raise interrupted() from None
     except ImportError as exc:  # history matching's emulators need scikit-learn
         raise missing_extra("estimate", f"--method {method}", exc) from None
 

@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peninsula.cli.console import err, note, out
+from peninsula.cli.console import err, interrupted, note, out
 from peninsula.cli.console import fail as _fail
 from peninsula.cli.console import pct as _pct
 from peninsula.cli.console import user_error as _user_error
@@ -103,6 +103,8 @@ def forecast_command(
                                         on_progress=advance, on_run=start_run)
         except (QuestionError, ScenarioError, ValueError) as exc:
             raise _user_error(exc) from None
+        except KeyboardInterrupt:
+            raise interrupted() from None
     csv_path, json_path = write_forecasts(result, out_dir)
 
     table = Table(title=f"{result.scenario}: {result.futures:,} futures, seed {result.seed}, "
@@ -141,6 +143,8 @@ def _forecast_exploration(results: Path, qfile: QuestionFile, out_dir: Path) -> 
             sets = forecast_across(results, qfile, on_experiment=lambda: progress.advance(task))
         except (QuestionError, ScenarioError, ValueError) as exc:
             raise _user_error(exc) from None
+        except KeyboardInterrupt:
+            raise interrupted() from None
     meta = explored.metadata
     table = Table(title=f"{meta['scenario']}: questions across {explored.samples.shape[0]} "
                         f"sampled parameter sets x {meta['futures']} futures, per policy")
