@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -21,7 +20,17 @@ from rich.table import Table
 from peninsula.agents import LLM, AgentError, AgentReport, Human, Quantal
 from peninsula.agents.records import Story
 from peninsula.api.agents import compare_agents, transcript
-from peninsula.cli.console import fail, interrupted, out, pct, say, signed, user_error
+from peninsula.cli.console import (
+    fail,
+    interrupted,
+    interval,
+    out,
+    pct,
+    points,
+    say,
+    signed,
+    user_error,
+)
 from peninsula.errors import UserError
 from peninsula.scenario.loading import LoadedScenario, ScenarioError, load_scenario
 from peninsula.scenario.model import month_label
@@ -204,14 +213,12 @@ def _measure_cells(c: Any, section: str) -> list[str]:
     """
     d = c.difference
     share = c.kind == "binary" or c.id in ("violent_months", "played_escalatory")
-    bounded = bool(np.isfinite([d.low, d.high]).all())
     if share:
-        return [pct(c.baseline.value), pct(c.counterfactual.value), f"{100 * d.value:+.1f} pts",
-                f"{100 * d.low:+.1f} .. {100 * d.high:+.1f} pts" if bounded
-                else "none (one future)"]
+        return [pct(c.baseline.value), pct(c.counterfactual.value), f"{points(d.value)} pts",
+                interval(d.low, d.high, points, unit=" pts")]
     fmt = (lambda x: f"{x:.2f}") if section == "behaviour" else signed
     return [fmt(c.baseline.value), fmt(c.counterfactual.value), signed(d.value),
-            f"{signed(d.low)} .. {signed(d.high)}" if bounded else "none (one future)"]
+            interval(d.low, d.high)]
 
 
 def compare_agents_command(

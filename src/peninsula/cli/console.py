@@ -7,7 +7,8 @@ error is one line per problem on stderr with exit code 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 
 import typer
 from rich.console import Console
@@ -76,6 +77,22 @@ def pct(x: float) -> str:
 def signed(x: float) -> str:
     """A continuous value with its sign and three decimals."""
     return f"{x:+.3f}"
+
+
+def interval(low: float, high: float, show: Callable[[float], str] = signed, *,
+             between: str = " .. ", unit: str = "") -> str:
+    """An interval as text, or ``none (one future)`` when it does not exist.
+
+    Its bounds are not finite when it would need the spread of a single future.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "none (one future)"
+    return f"{show(low)}{between}{show(high)}{unit}"
+
+
+def points(x: float) -> str:
+    """A difference of probabilities in percentage points, signed, without the unit."""
+    return f"{100 * x:+.1f}"
 
 
 def say(text: str) -> None:

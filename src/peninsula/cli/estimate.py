@@ -6,6 +6,8 @@ back; a user error is one line per problem on stderr with exit code 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +72,30 @@ def summary_command(
         say(f"wrote {png}")
 
 
+ExecutorKind = Annotated[str, typer.Option(
+    "--executor", "-e", help="local | processes | dask: where parameter sets run "
+                             "(results do not depend on it).")]
+Workers = Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")]
+
+
+@contextmanager
+def _estimating(method: str) -> Iterator[None]:
+    """A fit's or a backtest's failures as one line each (nothing is written before the end)."""
+    try:
+        yield
+    except UserError as exc:
+        raise user_error(exc) from None
+    except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
+        raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
+                   "again") from None
+    except KeyboardInterrupt:
+        raise interrupted() from None
+    except ImportError as exc:  # history matching's emulators (scikit-learn), or the plot
+        sklearn = "sklearn" in str(exc)
+        raise missing_extra("estimate" if sklearn else "plot",
+                            f"--method {method}" if sklearn else "--png", exc) from None
+
+
 def fit_command(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
     history: Annotated[Path, typer.Option("--history", help="History folder.")],
@@ -86,31 +112,18 @@ def fit_command(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("fit"),
     png: Annotated[bool, typer.Option("--png/--no-png", help="Write predictive.png.")] = True,
-    executor: Annotated[str, typer.Option(
-        "--executor", "-e", help="local | processes | dask: where parameter sets run "
-                                 "(results do not depend on it).")] = "local",
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
+    executor: ExecutorKind = "local",
+    workers: Workers = 2,
 ) -> None:
     """Fit the scenario's declared uncertainties to the observed history."""
     if out_dir.exists() and any(out_dir.iterdir()):
         raise fail(f"--out {out_dir}: folder exists and is not empty; choose another")
     names = [p.strip() for p in parameters.split(",") if p.strip()] if parameters else None
     spec = _executor_spec(executor, workers, None)
-    try:
+    with _estimating(method):
         result = fit(scenario, history, until=until, window_start=window_start, method=method,
                      budget=budget, replicates=replicates, seed=seed, parameters=names,
                      out=out_dir, plot=png, executor=spec)
-    except UserError as exc:
-        raise user_error(exc) from None
-    except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
-        raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
-                   "again") from None
-    except KeyboardInterrupt:
-        raise interrupted() from None
-    except ImportError as exc:  # history matching's emulators (scikit-learn), or the plot
-        raise missing_extra("estimate" if "sklearn" in str(exc) else "plot",
-                            f"--method {method}" if "sklearn" in str(exc) else "--png",
-                            exc) from None
     post = result.posterior
     ci = post.interval(0.9).reset_index()
     ci.columns = ["parameter", "mean", "5%", "95%"]
@@ -146,27 +159,16 @@ def backtest_command(
     start: Annotated[str, typer.Option(
         "--start", help="origin: start states built from data before each origin; "
                         "scenario: the scenario's own start state.")] = "origin",
-    executor: Annotated[str, typer.Option(
-        "--executor", "-e", help="local | processes | dask: where parameter sets run "
-                                 "(results do not depend on it).")] = "local",
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 2,
+    executor: ExecutorKind = "local",
+    workers: Workers = 2,
 ) -> None:
     """Fit before each origin, forecast, and score the model against three baselines."""
     names = [o.strip() for o in origins.split(",") if o.strip()]
     spec = _executor_spec(executor, workers, None)
-    try:
+    with _estimating(method):
         result = backtest(scenario, history, names, horizon=horizon, method=method,
                           budget=budget, replicates=replicates, seed=seed, sets=sets,
                           futures=futures, start=start, executor=spec)
-    except UserError as exc:
-        raise user_error(exc) from None
-    except ExecutorError as exc:  # a worker died: nothing of a fit is kept to resume from
-        raise fail(f"{str(exc).split(';')[0]}; nothing was written: run the command "
-                   "again") from None
-    except KeyboardInterrupt:
-        raise interrupted() from None
-    except ImportError as exc:  # history matching's emulators need scikit-learn
-        raise missing_extra("estimate", f"--method {method}", exc) from None
 
     def fmt(frame):
         frame = frame.copy()

@@ -41,7 +41,18 @@ from peninsula.cli.agents import (
     has_human,
     print_agent_report,
 )
-from peninsula.cli.console import err, fail, missing_extra, out, pct, say, signed, user_error
+from peninsula.cli.console import (
+    err,
+    fail,
+    interval,
+    missing_extra,
+    out,
+    pct,
+    points,
+    say,
+    signed,
+    user_error,
+)
 from peninsula.engine.compiled import compile_scenario
 from peninsula.errors import UserError
 from peninsula.scenario.cameo import plover_type_for
@@ -120,10 +131,8 @@ def outcome_table(result: RunResult) -> Table:
                           row.median_first_month if isinstance(row.median_first_month, str)
                           else "-")
         else:
-            bounds = (f"{signed(row.low)} - {signed(row.high)}"
-                      if np.isfinite([row.low, row.high]).all() else "none (one future)")
             table.add_row(escape(f"{row.label} (mean; interval of the mean)"), signed(row.mean),
-                          bounds, "-")
+                          interval(row.low, row.high, between=" - "), "-")
             table.add_row("   across futures (median; 5%-95% of futures)", signed(row.median),
                           f"{signed(row.p05)} - {signed(row.p95)}", "-")
     return table
@@ -316,14 +325,13 @@ def counterfactual_command(
         finite = bool(np.isfinite([d.low, d.high]).all())
         mark = "*" if finite and d.excludes_zero() else ""
         if r.kind == "binary":
-            bounds = (f"{100 * d.low:+.1f} .. {100 * d.high:+.1f} pts" if finite
-                      else "none (one future)")
             table.add_row(escape(r.label), pct(r.baseline.value), pct(r.counterfactual.value),
-                          f"{100 * d.value:+.1f} pts", bounds, mark)
+                          f"{points(d.value)} pts", interval(d.low, d.high, points, unit=" pts"),
+                          mark)
         else:
-            bounds = f"{signed(d.low)} .. {signed(d.high)}" if finite else "none (one future)"
             table.add_row(escape(r.label), signed(r.baseline.value),
-                          signed(r.counterfactual.value), signed(d.value), bounds, mark)
+                          signed(r.counterfactual.value), signed(d.value),
+                          interval(d.low, d.high), mark)
     out.print(table)
     out.print("* the 95% interval of the paired difference excludes zero")
     for claim_id, when_off in cf.switched.items():

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from peninsula.estimation.history import History
-from peninsula.scenario.loading import LoadedScenario, apply_override
+from peninsula.scenario.loading import LoadedScenario, apply_override, has_path
 
 __all__ = ["DATED_FACTS", "NUCLEAR_PER_TEST", "DatedFact", "OriginState", "origin_scenario"]
 
@@ -52,7 +52,7 @@ GDELT_MIN_DAYS = 183
 class DatedFact:
     """A scenario value that holds only since ``since`` (``YYYY-MM``); ``before`` holds earlier.
 
-    ``before`` is ``None`` to remove the field (a theatre that did not exist yet).
+    ``before`` is ``None`` for a field that did not exist yet (a theatre).
     """
 
     path: str
@@ -182,46 +182,15 @@ def _prk_capabilities(raw: dict[str, Any], history: History,
     return nuclear, tests, second
 
 
-def _exists(raw: Any, path: str) -> bool:
-    current = raw
-    for part in path.split("."):
-        if isinstance(current, list):
-            matches = [x for x in current if isinstance(x, dict) and part in (
-                x.get("id"), x.get("code"), f"{x.get('source')}>{x.get('target')}")]
-            if not matches:
-                return False
-            current = matches[0]
-        elif isinstance(current, dict) and part in current:
-            current = current[part]
-        else:
-            return False
-    return True
-
-
 def _facts(raw: dict[str, Any], month: pd.Timestamp,
            facts: Sequence[DatedFact]) -> tuple[str, ...]:
     applied = []
     for fact in facts:
-        if month >= _month(fact.since) or not _exists(raw, fact.path):
+        if month >= _month(fact.since) or not has_path(raw, fact.path):
             continue
-        if fact.before is None:
-            parent, last = fact.path.rsplit(".", 1)
-            _drop_key(raw, parent, last)
-        else:
-            apply_override(raw, fact.path, fact.before)
+        apply_override(raw, fact.path, fact.before)  # None: the field is absent (no theatre)
         applied.append(f"{fact.path} before {fact.since}: {fact.source}")
     return tuple(applied)
-
-
-def _drop_key(raw: dict[str, Any], parent: str, key: str) -> None:
-    current: Any = raw
-    for part in parent.split("."):
-        if isinstance(current, list):
-            current = next(x for x in current if part in (
-                x.get("id"), x.get("code"), f"{x.get('source')}>{x.get('target')}"))
-        else:
-            current = current[part]
-    current.pop(key, None)
 
 
 def _calendar(raw: dict[str, Any], month: pd.Timestamp, horizon: int) -> tuple[str, ...]:

@@ -41,8 +41,13 @@ def run_ensemble(
     chunk_size: int = DEFAULT_CHUNK,
     record_events: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    decide_for: Callable[[int], Callable] | None = None,
 ) -> SimulationResult:
-    """Simulate ``n_futures`` futures; ``on_progress`` gets the number of futures x months done."""
+    """Simulate ``n_futures`` futures; ``on_progress`` gets the number of futures x months done.
+
+    ``decide_for(first_future)``, when given, returns each chunk's ``decide`` hook of
+    :func:`~peninsula.engine.vectorised.simulate_chunk` (agents playing some actors).
+    """
     parts = []
     for chunk in plan_chunks(n_futures, chunk_size):
         draws = ChunkDraws(seed, model.n_actors, n_futures, chunk.first, chunk.size)
@@ -51,6 +56,7 @@ def run_ensemble(
             if on_progress is not None:
                 on_progress(size)
 
-        parts.append(simulate_chunk(model, draws, first_future=chunk.first,
-                                    record_events=record_events, on_month=tick))
+        parts.append(simulate_chunk(
+            model, draws, first_future=chunk.first, record_events=record_events, on_month=tick,
+            decide=None if decide_for is None else decide_for(chunk.first)))
     return SimulationResult.concatenate(parts)

@@ -15,11 +15,10 @@ from peninsula._version import __version__
 from peninsula.agents.play import AgentPlay
 from peninsula.agents.records import AgentLog
 from peninsula.engine.compiled import CompiledScenario, compile_scenario
-from peninsula.engine.draws import FUTURES_PER_BLOCK, ChunkDraws
+from peninsula.engine.draws import FUTURES_PER_BLOCK
 from peninsula.engine.results import SimulationResult
-from peninsula.engine.vectorised import simulate_chunk
 from peninsula.errors import UserError
-from peninsula.experiments.ensemble import DEFAULT_CHUNK, plan_chunks, run_ensemble
+from peninsula.experiments.ensemble import DEFAULT_CHUNK, run_ensemble
 from peninsula.scenario.loading import LoadedScenario, Problem, ScenarioError
 
 
@@ -144,21 +143,13 @@ def run_with_agents(model: CompiledScenario, futures: int, seed: int,
     """Simulate with agents choosing for some actors; the same draws as without them."""
     play = AgentPlay(model, agents)
     play.check_size(futures)
-    parts = []
     try:
-        for chunk in plan_chunks(futures, chunk_size):
-            draws = ChunkDraws(seed, model.n_actors, futures, chunk.first, chunk.size)
-
-            def tick(_month: int, size: int = chunk.size) -> None:
-                if on_progress is not None:
-                    on_progress(size)
-
-            parts.append(simulate_chunk(model, draws, first_future=chunk.first,
-                                        record_events=record_events, on_month=tick,
-                                        decide=play.hook(chunk.first)))
+        result = run_ensemble(model, futures, seed, chunk_size=chunk_size,
+                              record_events=record_events, on_progress=on_progress,
+                              decide_for=play.hook)
     finally:
         play.close()
-    return SimulationResult.concatenate(parts), play.log
+    return result, play.log
 
 
 MAX_FUTURES = 2**31 - 1

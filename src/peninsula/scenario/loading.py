@@ -578,6 +578,21 @@ def apply_override(raw: dict[str, Any], path: str, value: Any) -> None:
     current[last] = value
 
 
+def has_path(raw: dict[str, Any], path: str) -> bool:
+    """Whether ``path`` (as :func:`apply_override` reads it) names a value the file has."""
+    current: Any = raw
+    for part in path.split("."):
+        if isinstance(current, list):
+            current = next((item for item in current if _list_key(item) == part), None)
+            if current is None:
+                return False
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
+            return False
+    return True
+
+
 # --------------------------------------------------------------------------- references
 
 
