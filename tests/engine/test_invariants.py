@@ -75,6 +75,20 @@ def test_cooldowns_space_repeated_acts(korea_model, korea_run):
     assert np.all((gaps == 0) | (gaps >= 12))  # 0: both sides in one month
 
 
+def test_programme_cooldown_counts_any_target(korea_model, korea_run):
+    """An IRBM test (cooldown 2 months, scope ``source``) toward the US or Japan waits for the
+    programme's last test toward either: same-month tests toward both, then a gap of 2 or more."""
+    future, month, source, target = _events(korea_model, korea_run, "irbm_test")
+    assert len(np.unique(target)) == 2  # both audiences occur: the scope is exercised
+    tested = np.unique(np.stack([future, month.astype(np.int64)], 1), axis=0)
+    same = tested[1:, 0] == tested[:-1, 0]
+    gaps = (tested[1:, 1] - tested[:-1, 1])[same]
+    assert gaps.size > 0
+    assert gaps.min() >= 2
+    both = np.unique(np.stack([future, month.astype(np.int64), target], 1), axis=0)
+    assert len(both) > len(tested)  # some months test toward both (one launch, two audiences)
+
+
 def test_once_per_pair_actions_happen_once(korea_model, korea_run):
     """Once per pair: in one month only, from each side at most once (a joint act is recorded
     from both sides, as event data records joint events)."""

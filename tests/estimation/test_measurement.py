@@ -41,7 +41,7 @@ def _events(rows: list[tuple[int, int, int, int, str]]) -> SimpleNamespace:
 
 
 STREAM = _events([
-    (0, 0, PRK, USA, "short"), (0, 0, PRK, KOR, "short"),  # two acts = two launch events
+    (0, 0, PRK, USA, "short"), (0, 0, PRK, KOR, "short"),  # one class, one month: one launch
     (0, 0, KOR, PRK, "short"),  # not DPRK: not observed
     (0, 2, PRK, USA, "long_range"), (0, 2, PRK, USA, "boom"),
     (0, 3, PRK, KOR, "harassment"), (0, 3, PRK, KOR, "border_clash"),
@@ -70,7 +70,7 @@ def test_measure_builds_the_series_contract() -> None:
     missiles = s.frames["missile_tests"].sort_values(["member", "month"]).reset_index(drop=True)
     assert missiles.to_dict("records") == [
         {"member": 0, "month": pd.Timestamp("2022-02-01"), "missile_class": "SRBM",
-         "launches": 2, "missiles": 2},
+         "launches": 1, "missiles": 1},
         {"member": 0, "month": pd.Timestamp("2022-04-01"), "missile_class": "ICBM",
          "launches": 1, "missiles": 1}]
     nuclear = s.frames["nuclear_tests"]
@@ -115,7 +115,7 @@ def test_gdelt_dyad_scores_sum_goldstein_both_ways() -> None:
 def test_statistics_of_measured_members() -> None:
     s = measure(STREAM, measurement_for(SCENARIO), members=3, first_month="2022-02", months=4)
     stats = summary_statistics(s)
-    assert stats["tests_per_month[all]"].tolist() == [0.75, 0.0, 0.0]
+    assert stats["tests_per_month[all]"].tolist() == [0.5, 0.0, 0.0]
     assert stats["tests_per_month[ICBM]"].tolist() == [0.25, 0.0, 0.0]
     assert stats["nuclear_tests_per_year"].tolist() == [3.0, 0.0, 0.0]
     assert stats["provocations_per_month[cyber]"].tolist() == [0.0, 0.25, 0.0]
@@ -126,7 +126,7 @@ def test_member_map_and_counts() -> None:
     m = measurement_for(SCENARIO)
     member = np.where(STREAM.future == 0, 1, 0)  # swap the two futures
     counts = simulated_counts(STREAM, m, members=2, months=4, member=member)
-    assert counts["launches"].tolist() == [[0, 0, 0, 0], [2, 0, 1, 0]]
+    assert counts["launches"].tolist() == [[0, 0, 0, 0], [1, 0, 1, 0]]
     assert counts["icbm_launches"].sum() == 1 and counts["nuclear_tests"][1, 2] == 1
     # fatal incidents count acts between any two actors, not only DPRK's
     assert counts["fatal_incidents"].tolist() == [[0, 1, 0, 0], [0, 0, 0, 1]]
@@ -201,3 +201,19 @@ def test_simulated_launches_grow_with_the_campaign_size(korea) -> None:
                          stat_names=("tests_per_month[all]",), replicates=4)
     low, high = sim(np.array([[1.0, 1.0], [1.0, 4.0]]), seed=2)[:, 0]
     assert high > 1.5 * low > 0
+
+
+def test_one_launch_per_class_month_and_member() -> None:
+    """Acts of one class in one month toward several targets are one launch; others are not."""
+    stream = _events([
+        (0, 0, PRK, USA, "short"), (0, 0, PRK, KOR, "short"),  # one SRBM launch
+        (0, 0, PRK, USA, "long_range"),  # another class: its own launch
+        (0, 1, PRK, KOR, "short"),  # another month
+        (1, 0, PRK, USA, "short"), (1, 0, PRK, KOR, "short"),  # another member: its own
+    ])
+    counts = simulated_counts(stream, measurement_for(SCENARIO), members=2, months=2)
+    assert counts["launches"].tolist() == [[2, 1], [1, 0]]
+    assert counts["icbm_launches"].tolist() == [[1, 0], [0, 0]]
+    series = measure(stream, measurement_for(SCENARIO), members=2, first_month="2022-02",
+                     months=2)
+    assert int(series.frames["missile_tests"]["launches"].sum()) == 4

@@ -51,7 +51,7 @@ def synthetic(samples: np.ndarray, y: np.ndarray, names: list[str], sampler: str
 def test_open_results_reads_arrays_aligned_policy_sample_outcome(tiny_results):
     res = open_results(tiny_results)
     n_out, n_unc = len(res.outcomes), res.samples.shape[1]
-    assert n_out == 18 and n_unc == 22  # the flagship's outcomes and uncertainties
+    assert n_out == 18 and n_unc == 29  # the flagship's outcomes and uncertainties
     assert res.value.shape == (12, 8, n_out) and res.rung.shape == (12, 8, 2)
     assert res.samples.shape == (8, n_unc) and res.policy_short[0] == "distance / pressure"
     binary = [i for i, o in enumerate(res.outcomes) if o["kind"] == "binary"]

@@ -53,8 +53,9 @@ def test_experiments_table_has_a_typed_column_per_uncertainty_and_lever(tiny_res
     columns = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
                                "WHERE table_name = 'experiments'").fetchall())
     con.close()
-    for u in korea_spec.uncertainties:
-        assert columns[u.name] == "DOUBLE"
+    assert any(u.distribution == "integer" for u in korea_spec.uncertainties)
+    for u in korea_spec.uncertainties:  # whole-number fields get an integer column
+        assert columns[u.name] == ("BIGINT" if u.distribution == "integer" else "DOUBLE")
     assert columns["china_answer"] == "VARCHAR" and columns["us_posture"] == "VARCHAR"
     assert columns["seed"] == "BIGINT" and columns["sample"] == "INTEGER"
 

@@ -175,6 +175,7 @@ class CompiledScenario:
     target_crisis_gate: IntervalGate
     once: np.ndarray  # (K,) bool
     cooldown: np.ndarray  # (K,) int: months before the action may be repeated in a pair
+    cooldown_source: np.ndarray  # (K,) bool: the cooldown counts from any pair of the source
     requires_prior: np.ndarray  # (K, K) bool: action k requires action m done in the pair
     tracked: np.ndarray  # (T,) action indices whose occurrence per pair is remembered
     tracked_slot: np.ndarray  # (K,) slot in ``tracked`` or -1
@@ -463,7 +464,8 @@ def _compile_preconditions(scenario: Scenario) -> Fields:
 def _compile_history(scenario: Scenario, act: dict[str, int]) -> Fields:
     """Once-per-pair, cooldown and requires-prior actions, and their per-pair memory slots.
 
-    A slot remembers the month the action was last taken in each pair.
+    A slot remembers the month the action was last taken in each pair; a cooldown of scope
+    ``source`` reads the latest month over every pair of the source.
     """
     actions = scenario.actions
     n_actions = len(actions)
@@ -471,6 +473,8 @@ def _compile_history(scenario: Scenario, act: dict[str, int]) -> Fields:
     cooldown = np.array([NEVER if a.preconditions.once_per_pair
                          else (a.preconditions.cooldown_months or 0) for a in actions],
                         dtype=np.int64)
+    cooldown_source = np.array([a.preconditions.cooldown_scope == "source" for a in actions],
+                               dtype=bool)
     requires_prior = np.zeros((n_actions, n_actions), dtype=bool)
     for k, action in enumerate(actions):
         for prior in action.preconditions.requires_prior:
@@ -479,7 +483,8 @@ def _compile_history(scenario: Scenario, act: dict[str, int]) -> Fields:
     tracked = np.flatnonzero(tracked_mask)
     tracked_slot = np.full(n_actions, -1, dtype=np.int64)
     tracked_slot[tracked] = np.arange(tracked.size)
-    return {"once": once, "cooldown": cooldown, "requires_prior": requires_prior,
+    return {"once": once, "cooldown": cooldown, "cooldown_source": cooldown_source,
+            "requires_prior": requires_prior,
             "tracked": tracked,
             "tracked_slot": tracked_slot}
 

@@ -86,6 +86,7 @@ class KernelModel(NamedTuple):
     ally_masks: np.ndarray  # (G,) int: the actions that need an ally of that group fighting
     slot_cooldown: np.ndarray  # (T,) int: cooldown of the action a memory slot remembers
     slot_masks: np.ndarray  # (2, T) int: the action each slot remembers; those requiring it
+    slot_source: np.ndarray  # (T,) bool: the slot's cooldown counts from any pair of the source
 
 
 def _bits(table: np.ndarray) -> np.ndarray:
@@ -127,7 +128,8 @@ def kernel_model(model: Any, regimes: list[Any]) -> KernelModel:
         ally=np.array([[c for _, c, _ in groups], [r for _, _, r in groups]],
                       dtype=np.float64).reshape(2, len(groups)),
         ally_masks=np.array([_bits(mask) for mask, _, _ in groups], dtype=np.int64),
-        slot_cooldown=model.cooldown[tracked].astype(np.int64), slot_masks=slot_masks)
+        slot_cooldown=model.cooldown[tracked].astype(np.int64), slot_masks=slot_masks,
+        slot_source=model.cooldown_source[tracked].astype(np.bool_))
 
 
 def candidates(model: Any, month: int) -> np.ndarray:
@@ -213,7 +215,8 @@ def _rank(points: np.ndarray, sizes: np.ndarray, row: int,
 def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.ndarray,
                commitment: np.ndarray, rung: np.ndarray, last: np.ndarray, gates: tuple,
                ally: np.ndarray, ally_masks: np.ndarray,
-               slot_cooldown: np.ndarray, slot_masks: np.ndarray) -> int:  # pragma: no cover
+               slot_cooldown: np.ndarray, slot_masks: np.ndarray,
+               slot_source: np.ndarray) -> int:  # pragma: no cover
     """The actions the state-reading preconditions leave open to ``i`` toward ``j``, as bits.
 
     ``values``: the relation, the target's pledge, the stronger commitment, the source's nuclear
@@ -232,7 +235,11 @@ def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.n
             ok &= ~ally_masks[q]
     for slot in range(slot_cooldown.shape[0]):  # cooldowns, once per pair, required priors
         done = last[f, slot, i, j]
-        if month - done < slot_cooldown[slot]:
+        since = done
+        if slot_source[slot]:  # a programme: its last use in any pair of the source
+            for m in range(last.shape[3]):
+                since = max(since, last[f, slot, i, m])
+        if month - since < slot_cooldown[slot]:
             ok &= ~slot_masks[0, slot]
         if done < 0:
             ok &= ~slot_masks[1, slot]
@@ -296,7 +303,7 @@ def _choose_all(month: int, relation: np.ndarray, rung: np.ndarray,  # noqa: C90
                     ok &= _pair_open(f, i, j, month, values, relation, commitment, rung, last,
                                      (km.gate_points, km.gate_sizes, km.gate_masks), km.ally,
                                      km.ally_masks,
-                                     km.slot_cooldown, km.slot_masks)
+                                     km.slot_cooldown, km.slot_masks, km.slot_source)
                 ok |= 1  # doing nothing is always open
                 count, best = 0, -np.inf
                 for k in range(tone.shape[0]):

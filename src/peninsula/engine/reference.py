@@ -205,6 +205,9 @@ def _history_reasons(action: Action, s: FutureState, i: int, j: int, month: int
     pair = (min(i, j), max(i, j))
     last = s.last.get((action.id, *pair))
     reasons = []
+    if pre.cooldown_scope == "source":  # a programme: its last use in any pair of the source
+        last = max((m for (a, x, y), m in s.last.items() if a == action.id and i in (x, y)),
+                   default=None)
     if pre.once_per_pair and last is not None:
         reasons.append("already done in this pair")
     elif pre.cooldown_months and last is not None and month - last < pre.cooldown_months:

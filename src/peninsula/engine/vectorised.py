@@ -271,7 +271,12 @@ def admissible(model: CompiledScenario, state: EnsembleState, month: int) -> np.
         pair[..., mask] &= has_ally[..., None]
     if model.tracked.size:
         last = state.last.transpose(0, 2, 3, 1)  # (n, i, j, T)
-        pair[..., model.tracked] &= (month - last) >= model.cooldown[model.tracked]
+        since = last
+        by_source = model.cooldown_source[model.tracked]
+        if by_source.any():  # a programme's cooldown: its last use toward anyone
+            since = last.copy()
+            since[..., by_source] = last[..., by_source].max(axis=2, keepdims=True)
+        pair[..., model.tracked] &= (month - since) >= model.cooldown[model.tracked]
         for k in np.flatnonzero(model.requires_prior.any(axis=1)):
             needed = model.tracked_slot[np.flatnonzero(model.requires_prior[k])]
             pair[..., k] &= (last[..., needed] >= 0).all(axis=-1)

@@ -32,11 +32,12 @@ simulated act              observed series
 ``full_scale_war``
 =========================  ==================================================================
 
-Units. One simulated test act is a month's testing *campaign* toward one target: by default
-one *launch event* (``launches``; ``missiles`` is set equal: the model does not size salvos).
-The engine lets an actor take one act toward every other actor each month, so one act a
-target cannot reach the tempo of 2022 (up to a dozen launch events a month, in bursts). With
-the measurement parameter ``launches_per_test`` (:data:`CAMPAIGN`, fitted beside the
+Units. One simulated test act is a month's testing *campaign*: by default one *launch event*
+(``launches``; ``missiles`` is set equal: the model does not size salvos). Acts of one class
+in one month toward several targets (an IRBM test toward the US and toward Japan) are one
+campaign: a launch is one event whoever it speaks to (:func:`one_launch_per_class`). One act
+a class and a month cannot reach the tempo of 2022 (up to a dozen launch events a month, in
+bursts). With the measurement parameter ``launches_per_test`` (:data:`CAMPAIGN`, fitted beside the
 scenario's uncertainties) each test act stands for ``K`` launch events, ``K`` geometric on
 1, 2, … with that mean (an overdispersed count: most campaigns are one launch, some many),
 drawn per act from a seeded generator, so the same seed gives the same counts. One grey-zone
@@ -161,6 +162,24 @@ def _launch_weights(launches_per_test: np.ndarray | None, member: np.ndarray,
         means = np.asarray(launches_per_test, dtype=np.float64)[member[launch]]
         weights[launch] = campaign_sizes(means, seed)
     return weights
+
+
+def one_launch_per_class(member: np.ndarray, month: np.ndarray, cls: np.ndarray,
+                         sel: np.ndarray) -> np.ndarray:
+    """``sel`` keeping one test act per (member, month, missile class).
+
+    The engine chooses toward each target separately, so one month's test of a class can
+    appear as acts toward several audiences (an IRBM toward the US and Japan); a launch is one
+    event whoever it speaks to, so such acts count once (as one campaign).
+    """
+    idx = np.flatnonzero(sel)
+    if not idx.size:
+        return sel
+    keys = np.stack([member[idx], month[idx], cls[idx]], axis=1)
+    _, first = np.unique(keys, axis=0, return_index=True)
+    out = np.zeros_like(sel)
+    out[idx[first]] = True
+    return out
 
 
 _UNMEASURED = {
@@ -291,7 +310,7 @@ def measure(events, measurement: Measurement, *, members: int, first_month: str 
     frames: dict[str, pd.DataFrame] = {}
 
     cls = measurement.missile[action]
-    sel = ours & (cls >= 0)
+    sel = one_launch_per_class(mem, month, cls, ours & (cls >= 0))
     weights = _launch_weights(launches_per_test, mem, sel, seed)
     c = _counts(mem[sel], month[sel], cls[sel], first, months, weights[sel])
     frames["missile_tests"] = pd.DataFrame({
@@ -360,8 +379,10 @@ def simulated_counts(events, measurement: Measurement, *, members: int, months: 
     inside = (month >= 0) & (month < months) & (mem >= 0) & (mem < members)
     ours = inside & (np.asarray(events.source) == measurement.actor)
     icbm = measurement.classes.index("ICBM") if "ICBM" in measurement.classes else -2
-    masks = {"launches": ours & (measurement.missile[action] >= 0),
-             "icbm_launches": ours & (measurement.missile[action] == icbm),
+    cls = measurement.missile[action]
+    launches = one_launch_per_class(mem, month, cls, ours & (cls >= 0))
+    masks = {"launches": launches,
+             "icbm_launches": launches & (cls == icbm),
              "nuclear_tests": ours & measurement.nuclear[action],
              "fatal_incidents": inside & measurement.fatal[action]}
     weights = _launch_weights(launches_per_test, mem, masks["launches"], seed)

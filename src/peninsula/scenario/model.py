@@ -231,6 +231,10 @@ class Preconditions(Strict):
     cooldown_months: Annotated[int, Field(ge=1, le=240)] | None = Field(
         None, description="After the action is taken in a pair (either direction), it may be "
         "taken again in that pair only this many months later (1: every month).")
+    cooldown_scope: Literal["pair", "source"] = Field(
+        "pair", description="What the cooldown counts from: its last use in this pair "
+        "(`pair`), or its last use in any pair the source belongs to (`source`: a weapons "
+        "programme that needs time to be ready again after a test, whatever its audience).")
     requires_prior: list[Identifier] = Field(
         [], description="Action ids that must have been taken in the pair (either direction) "
         "before.")
