@@ -35,7 +35,7 @@ def _tiny_fit(folder, params=(("effort", "dynamics.effort", 0.3, 2.0, 0.5, 1.7),
 
 def test_plan_draws_fitted_columns(korea, tmp_path) -> None:
     folder = _tiny_fit(tmp_path / "fit")
-    base = plan(korea, samples=20, futures=10, seed=7)
+    base = plan(korea, samples=20, futures=10, seed=7, prior=True)
     planned = plan(korea, samples=20, futures=10, seed=7, from_fit=folder)
     names = list(planned.design.names)
     values = np.asarray(planned.design.values)
@@ -100,3 +100,80 @@ def test_a_fit_with_the_measurement_parameter_explores(korea, tmp_path) -> None:
     assert "launches_per_test" not in names
     assert set(np.round(np.asarray(planned.design.values)[:, names.index("effort")], 6)) <= {
         0.5, 1.7}
+
+
+def _scenario_with_fit(tmp_path, fit_line: str, **changes: str):
+    """The flagship copied into ``tmp_path`` with ``fit_line`` (and text replacements)."""
+    from peninsula.scenario.loading import resolve_scenario_path
+
+    text = resolve_scenario_path("korea-2024").read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("fit:"))
+    for old, new in changes.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "mine.yaml"
+    path.write_text(text + f"\n{fit_line}\n", encoding="utf-8")
+    return path
+
+
+def test_a_scenario_fit_is_the_default(tmp_path) -> None:
+    """``fit:`` in the scenario: its posterior is drawn unless --prior or a Sobol design."""
+    _tiny_fit(tmp_path / "myfit")
+    path = _scenario_with_fit(tmp_path, "fit: myfit")
+    planned = plan(path, samples=20, futures=10, seed=7)
+    assert planned.header["fit"]["folder"] == str(tmp_path / "myfit")
+    names = list(planned.design.names)
+    effort = np.round(np.asarray(planned.design.values)[:, names.index("effort")], 6)
+    assert set(effort) <= {0.5, 1.7}
+    ranged = plan(path, samples=20, futures=10, seed=7, prior=True)
+    assert ranged.header["fit"]["folder"] is None and "--prior" in ranged.header["fit"]["draws"]
+    assert len(set(np.round(np.asarray(ranged.design.values)[:, names.index("effort")], 6))) == 20
+    sobol = plan(path, samples=62, futures=10, seed=7, sampler="sobol")
+    assert sobol.header["fit"]["folder"] is None and "Sobol" in sobol.header["fit"]["draws"]
+    with pytest.raises(ValueError, match="exclude each other"):
+        plan(path, samples=4, futures=10, from_fit=tmp_path / "myfit", prior=True)
+    result = CliRunner().invoke(_app(), ["explore", str(path), "--prior", "--samples", "2",
+                                         "--futures", "10", "--months", "2", "-e", "local",
+                                         "--out", str(tmp_path / "ex")])
+    assert result.exit_code == 0, result.output
+    assert "not from the scenario's fit" in result.output
+
+
+def test_a_missing_scenario_fit_is_a_clear_error(tmp_path) -> None:
+    from peninsula.scenario.loading import ScenarioError, load_scenario
+
+    path = _scenario_with_fit(tmp_path, "fit: nowhere")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert "mine.yaml:" in text and "fit: no folder 'nowhere'" in text
+    copied = load_scenario(_scenario_with_fit(tmp_path, "fit: korea-2024-fit"))
+    assert copied.fit_folder == load_scenario("korea-2024").fit_folder  # the built-in fit
+
+
+def test_a_fit_applies_when_only_its_parameters_defaults_changed(tmp_path) -> None:
+    """Setting a fitted parameter's default from the fit keeps the fit the scenario's own;
+    changing anything else makes it another version's."""
+    from peninsula.estimation.fit import unfitted_sha256
+    from peninsula.scenario.loading import load_scenario
+
+    fp = [FitParameter("effort", "dynamics.effort", 0.3, 2.0, "uniform", False)]
+    bounds = Bounds.of({p.id: p.bounds for p in fp})
+    post = Posterior(bounds, np.array([[0.5], [1.7]]), np.array([0.5, 0.5]), ("s0",),
+                     np.zeros(1), np.zeros((2, 1)), "abc", 0, 10)
+    original = load_scenario("korea-2024")
+    Fit(post, fp, {"method": "abc", "scenario_sha256": original.sha256,
+                   "scenario_sha256_unfitted": unfitted_sha256(original, fp),
+                   "parameters": [p.to_dict() for p in fp]}).save(tmp_path / "f", plot=False)
+    effort = f"  effort: {original.scenario.dynamics.effort:.1f}\n"
+    same = _scenario_with_fit(tmp_path, "fit: f", **{effort: "  effort: 1.234\n"})
+    assert plan(same, samples=4, futures=10).header["fit"]["same_scenario"]
+    other = _scenario_with_fit(tmp_path, "fit: f", **{"  rung_decay: 0.5\n":
+                                                        "  rung_decay: 0.4\n"})
+    assert not plan(other, samples=4, futures=10).header["fit"]["same_scenario"]
+
+
+def _app():
+    from peninsula.cli import app
+
+    return app

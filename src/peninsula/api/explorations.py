@@ -23,7 +23,13 @@ from peninsula.analysis.robustness import RobustnessTable, robustness_of
 from peninsula.analysis.sensitivity import Sensitivity, sensitivity
 from peninsula.api.executors import ExecutorSpec, resolve
 from peninsula.api.runs import Progress, _progress, _scenario
-from peninsula.estimation.fit import Fit, design_from_fit, folder_sha256, load_fit
+from peninsula.estimation.fit import (
+    Fit,
+    design_from_fit,
+    folder_sha256,
+    load_fit,
+    unfitted_sha256,
+)
 from peninsula.experiments.explore import ExplorationPlan, plan_exploration, run_exploration
 from peninsula.report.html import render_exploration_report
 from peninsula.report.html import write_report as write_html
@@ -167,24 +173,51 @@ class Exploration:
 
 def plan(scenario: LoadedScenario | str | Path, *, samples: int = 1000, futures: int = 200,
          sampler: str = "lhs", seed: int = 2024, months: int | None = None,
-         from_fit: str | Path | None = None) -> ExplorationPlan:
+         from_fit: str | Path | None = None, prior: bool = False) -> ExplorationPlan:
     """Check the arguments and sample the design of an exploration without running it.
 
     ``from_fit`` (a folder written by ``peninsula fit``) replaces the fitted uncertainties'
     columns by draws from the posterior (the others keep their declared ranges); the
-    metadata record the fit folder's hash (``fit.folder_sha256``).
+    metadata record the fit folder's hash (``fit.folder_sha256``). A scenario that declares
+    ``fit:`` (the flagship does) uses its own fit so by default; ``prior=True`` samples every
+    uncertainty over its declared range instead. A Sobol design cannot carry a posterior:
+    with ``sampler="sobol"`` the scenario's own fit is left out (the metadata say so) and an
+    explicit ``from_fit`` is refused.
 
     >>> import peninsula as pn
     >>> p = pn.plan("korea-2024", samples=8, futures=50)
     >>> (p.design.n_samples, len(p.policies), p.n_experiments)
     (8, 12, 96)
     """
+    if from_fit is not None and prior:
+        raise ValueError("--from-fit and --prior exclude each other: the first draws the "
+                         "fitted uncertainties from a posterior, the second from their ranges")
     fitted = load_fit(from_fit) if from_fit is not None else None  # fail fast on a bad folder
     loaded = _scenario(scenario)
     spec = load_exploration(loaded.path or loaded.label, loaded)
     planned = plan_exploration(loaded, spec, samples=samples, futures=futures, seed=seed,
                                sampler=sampler, months=months)
-    return planned if fitted is None else _with_fit(planned, Path(from_fit), fitted)
+    if fitted is not None:
+        return _with_fit(planned, Path(from_fit), fitted)
+    own = loaded.fit_folder
+    if own is None:
+        return planned
+    why = ("--prior" if prior else "a Sobol design cannot carry a posterior"
+           if sampler == "sobol" else None)
+    if why is not None:
+        header = dict(planned.header)
+        header["fit"] = {"folder": None, "scenario_fit": str(own),
+                         "draws": f"every uncertainty over its declared range ({why})"}
+        return replace(planned, header=header)
+    return _with_fit(planned, own, load_fit(own))
+
+
+def _same_scenario(fitted: Fit, loaded: LoadedScenario) -> bool:
+    """Whether the fit was made on this scenario, the fitted parameters' defaults apart."""
+    if fitted.meta.get("scenario_sha256") == loaded.sha256:
+        return True
+    unfitted = fitted.meta.get("scenario_sha256_unfitted")
+    return unfitted is not None and unfitted == unfitted_sha256(loaded, fitted.params)
 
 
 def _with_fit(planned: ExplorationPlan, folder: Path, fitted: Fit) -> ExplorationPlan:
@@ -195,7 +228,7 @@ def _with_fit(planned: ExplorationPlan, folder: Path, fitted: Fit) -> Exploratio
         "folder": str(folder), "folder_sha256": folder_sha256(folder),
         "method": fitted.meta.get("method"), "parameters": [p.id for p in fitted.params],
         "fit_scenario_sha256": fitted.meta.get("scenario_sha256"),
-        "same_scenario": fitted.meta.get("scenario_sha256") == planned.loaded.sha256,
+        "same_scenario": _same_scenario(fitted, planned.loaded),
         "others": "sampled over their declared ranges",
         "draws": "resampled by posterior weight, seeded by the exploration seed"}
     return replace(planned, design=design, header=header)
@@ -206,13 +239,14 @@ def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: 
             months: int | None = None, executor: ExecutorSpec | str | None = None,
             resume: bool = False, progress: Progress = None,
             planned: ExplorationPlan | None = None,
-            from_fit: str | Path | None = None) -> Exploration:
+            from_fit: str | Path | None = None, prior: bool = False) -> Exploration:
     """Run every policy over ``samples`` sampled assumption sets into ``out``.
 
     ``sampler`` is ``lhs``, ``sobol`` (needed for Sobol indices) or ``mc``; ``executor`` is
     one of :mod:`peninsula.api.executors`. ``resume=True`` finishes an interrupted
     exploration in ``out`` to the same numbers. ``from_fit`` samples the fitted
-    uncertainties from a ``peninsula fit`` posterior (see :func:`plan`). Returns the opened
+    uncertainties from a ``peninsula fit`` posterior, ``prior`` ignores the scenario's own fit
+    (see :func:`plan`). Returns the opened
     results.
 
     >>> import peninsula as pn, tempfile
@@ -224,7 +258,7 @@ def explore(scenario: LoadedScenario | str | Path, *, out: str | Path, samples: 
     """
     check_output_folder(Path(out))
     the_plan = planned or plan(scenario, samples=samples, futures=futures, sampler=sampler,
-                               seed=seed, months=months, from_fit=from_fit)
+                               seed=seed, months=months, from_fit=from_fit, prior=prior)
     spec = resolve(executor)
     folder = Path(out)
     check_output_folder(folder)

@@ -129,9 +129,12 @@ def fit_command(
     ci.columns = ["parameter", "mean", "5%", "95%"]
     for c in ("mean", "5%", "95%"):
         ci[c] = ci[c].map(lambda v: f"{v:.4g}")
+    shares = result.identification()["share_of_prior"]
+    ci["of prior"] = [f"{shares[name]:.0%}" for name in ci["parameter"]]
     w = result.meta["window"]
     out.print(_table(f"{method} posterior ({w['first']} to {w['last']}; log scale for "
-                     "loguniform parameters)", ci, right=("mean", "5%", "95%")))
+                     "loguniform parameters; 'of prior': the 90% interval's width over the "
+                     "prior's)", ci, right=("mean", "5%", "95%", "of prior")))
     ppc = post.predictive_check().reset_index()
     ppc = ppc[["statistic", "observed", "mean", "lower", "upper", "inside"]]
     for c in ("observed", "mean", "lower", "upper"):

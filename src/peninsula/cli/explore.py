@@ -99,14 +99,18 @@ def explore_command(
     ] = False,
     from_fit: Annotated[Path | None, typer.Option(
         "--from-fit", help="A `peninsula fit` folder: its posterior replaces the fitted "
-        "uncertainties' ranges (the others keep theirs).")] = None,
+        "uncertainties' ranges (the others keep theirs); default: the scenario's own fit, "
+        "if it declares one.")] = None,
+    prior: Annotated[bool, typer.Option(
+        "--prior", help="Sample every uncertainty over its declared range, not from the "
+        "scenario's fit.")] = False,
 ) -> None:
     """Run every lever combination over sampled assumptions and store the results."""
     try:
         if out_dir is not None:
             check_output_folder(out_dir)
         planned = plan(scenario, samples=samples, futures=futures, sampler=sampler, seed=seed,
-                       months=months, from_fit=from_fit)
+                       months=months, from_fit=from_fit, prior=prior)
     except (ScenarioError, ValueError, ImportError) as exc:
         raise user_error(exc) from None
     spec = _executor_spec(executor, workers, scheduler)
@@ -166,7 +170,10 @@ def _print_plan(planned: ExplorationPlan, samples: int) -> None:
               f"{planned.n_experiments * planned.futures:,} futures", highlight=False,
               markup=False)
     fit = planned.header.get("fit")
-    if fit:
+    if fit and fit.get("folder") is None:
+        err.print(f"not from the scenario's fit {fit['scenario_fit']}: {fit['draws']}",
+                  highlight=False, markup=False)
+    elif fit:
         stale = "" if fit["same_scenario"] else " (warning: fitted to another version of the " \
             "scenario: its hash differs)"
         err.print(f"from fit {fit['folder']}: {', '.join(fit['parameters'])} drawn from its "

@@ -64,6 +64,7 @@ from peninsula.scenario.loading import LoadedScenario
 
 __all__ = [
     "FIT_FILE",
+    "IDENTIFIED",
     "METHODS",
     "Fit",
     "FitError",
@@ -75,6 +76,7 @@ __all__ = [
     "fit_scenario",
     "folder_sha256",
     "load_fit",
+    "unfitted_sha256",
     "simulate_counts",
 ]
 
@@ -82,6 +84,9 @@ __all__ = [
 FIT_FILE = "fit.json"
 #: Inference methods by CLI name.
 METHODS = ("abc", "history-matching")
+#: A parameter counts as identified when its 90% posterior interval is at most this share of
+#: its prior's 90% interval (a uniform prior's own is 0.9 of the range): a third narrower.
+IDENTIFIED = 2 / 3
 #: Format version of ``fit.json``.
 FORMAT = 1
 
@@ -308,6 +313,30 @@ class Fit:
         return pd.DataFrame({p.id: [p.value(x) for x in post.samples[idx, j]]
                              for j, p in enumerate(self.params)})
 
+    def identification(self, threshold: float = IDENTIFIED) -> pd.DataFrame:
+        """How much the data narrowed each parameter, one row per fitted parameter.
+
+        ``median`` (weighted, in override units), ``share_of_prior``: the 90% posterior
+        interval's width over the prior's own 90% interval (on the fitting scale; 1: the data
+        said nothing), and ``identified``: that share at most ``threshold``. The flagship's rule:
+        an identified parameter's default is its posterior median; the others keep the judged
+        value, since a posterior this close to its prior would replace a judgement with the
+        middle of a range.
+        """
+        post = self.posterior
+        ci = post.interval(0.9)
+        rows = []
+        for j, p in enumerate(self.params):
+            order = np.argsort(post.samples[:, j])
+            x, cw = post.samples[order, j], np.cumsum(post.weights[order])
+            median = x[min(np.searchsorted(cw, 0.5 * cw[-1]), len(x) - 1)]
+            lo, hi = p.bounds
+            row = ci.loc[p.id]
+            share = float((row["upper"] - row["lower"]) / (0.9 * (hi - lo)))
+            rows.append({"parameter": p.id, "path": p.path, "median": p.value(median),
+                         "share_of_prior": share, "identified": share <= threshold})
+        return pd.DataFrame(rows).set_index("parameter")
+
     def save(self, folder: Path | str, *, plot: bool = True) -> Path:
         """Write the posterior, ``fit.json`` and (when matplotlib is there) ``predictive.png``."""
         folder = Path(folder)
@@ -342,6 +371,19 @@ def load_fit(folder: Path | str) -> Fit:
     if list(post.bounds.names) != [p.id for p in params]:
         raise FitError(f"{folder}: {FIT_FILE} and posterior.json name different parameters")
     return Fit(post, params, meta, folder)
+
+
+def unfitted_sha256(loaded: LoadedScenario, params: list[FitParameter]) -> str:
+    """Hash of the scenario apart from the fitted parameters' values (each set to its low end).
+
+    A fit still applies to a scenario whose defaults of the fitted parameters were changed
+    (set from this very fit, say) when everything else is as it was fitted; the scenario's own
+    ``fit:`` folder (which may name this fit) does not count either.
+    """
+    fixed = {p.path: p.value(p.bounds[0]) for p in params if not p.measured}
+    data = loaded.with_overrides(fixed, why="fitted parameters").scenario.model_dump(mode="json")
+    data.pop("fit", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def folder_sha256(folder: Path | str) -> str:
@@ -407,7 +449,9 @@ def fit_scenario(loaded: LoadedScenario, history: History | ObservedSeries | Pat
                                 predictive=min(100, budget))
     elapsed = time.perf_counter() - started
     meta = {"format": FORMAT, "scenario": loaded.scenario.name,
-            "scenario_sha256": loaded.sha256, "version": __version__, "seed": seed,
+            "scenario_sha256": loaded.sha256,
+            "scenario_sha256_unfitted": unfitted_sha256(loaded, params),
+            "version": __version__, "seed": seed,
             "method": method, "budget": budget, "replicates": replicates,
             "parameters": [p.to_dict() for p in params], "window": window.to_dict(),
             "history_cut": (history.cut.isoformat() if isinstance(history, History) else None),

@@ -578,19 +578,37 @@ def apply_override(raw: dict[str, Any], path: str, value: Any) -> None:
     current[last] = value
 
 
-def has_path(raw: dict[str, Any], path: str) -> bool:
-    """Whether ``path`` (as :func:`apply_override` reads it) names a value the file has."""
-    current: Any = raw
+_MISSING = object()
+
+
+def _walk(data: Any, path: str) -> Any:
+    current: Any = data
     for part in path.split("."):
         if isinstance(current, list):
-            current = next((item for item in current if _list_key(item) == part), None)
-            if current is None:
-                return False
+            current = next((item for item in current if _list_key(item) == part), _MISSING)
         elif isinstance(current, dict) and part in current:
             current = current[part]
         else:
-            return False
-    return True
+            return _MISSING
+        if current is _MISSING:
+            return _MISSING
+    return current
+
+
+def has_path(raw: dict[str, Any], path: str) -> bool:
+    """Whether ``path`` (as :func:`apply_override` reads it) names a value the file has."""
+    return _walk(raw, path) is not _MISSING
+
+
+def value_at(loaded: LoadedScenario, path: str) -> Any:
+    """The value at ``path`` (as :func:`apply_override` reads it) in the resolved scenario.
+
+    Catalogue values and defaults included; a ``KeyError`` naming the path when there is none.
+    """
+    value = _walk(loaded.scenario.model_dump(mode="json"), path)
+    if value is _MISSING:
+        raise KeyError(f"{loaded.label}: no value at {path}")
+    return value
 
 
 # --------------------------------------------------------------------------- references
@@ -838,6 +856,21 @@ class LoadedScenario:
         text = json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    @property
+    def fit_folder(self) -> Path | None:
+        """The scenario's ``fit:`` folder (None: it declares none).
+
+        Beside its file, else a built-in fit of that name (a copy of the flagship keeps its fit).
+        """
+        if self.scenario.fit is None:
+            return None
+        base = self.path.parent if self.path is not None else Path.cwd()
+        beside = base / self.scenario.fit
+        if beside.is_dir() or not BUILTIN_NAME.fullmatch(self.scenario.fit):
+            return beside
+        builtin = Path(str(files("peninsula").joinpath("scenarios", self.scenario.fit)))
+        return builtin if builtin.is_dir() else beside
+
     def with_overrides(self, overrides: Mapping[str, Any], why: str = "override") -> LoadedScenario:
         """A new scenario with ``path → value`` overrides applied and validated again."""
         raw = copy.deepcopy(self.raw)
@@ -959,6 +992,11 @@ def load_scenario(name_or_path: str | Path) -> LoadedScenario:
         line = _line_at(file_node, file_loc)
         problems.append(Problem(file_label, line, _field_name(loc), message))
     loaded = LoadedScenario(scenario=scenario, raw=raw, label=label, path=path)
+    if scenario.fit is not None and not loaded.fit_folder.is_dir():
+        problems.append(Problem(label, _line_at(node, ["fit"]), "fit",
+                                f"no folder {scenario.fit!r} beside the scenario file or among "
+                                "the built-in fits (expected a folder written by `peninsula "
+                                "fit`)"))
     # problems of the scenario itself come back from every claim's check: report them once
     inherited = {f"{_field_name(loc)}: {message}" for loc, message in refs}
     for i, claim in enumerate(scenario.claims):

@@ -544,6 +544,10 @@ class Scenario(Strict):
     uncertainties: list[Uncertainty] = Field(
         [], description="Parameters not known, as ranges, for exploration.")
     levers: list[Lever] = Field([], description="Policy choices among options, for exploration.")
+    fit: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
+        None, description="A folder written by `peninsula fit`, beside the scenario file or a "
+        "built-in fit's name: explorations draw the uncertainties it fitted from its posterior "
+        "by default (`explore --prior`: the declared ranges).")
 
     @property
     def actor_codes(self) -> list[str]:
