@@ -105,11 +105,12 @@ def test_inadmissible_option_is_retried_then_falls_back_to_the_quantal_rule(kore
 def test_a_timeout_is_retried(korea, server):
     def script(body, seen):
         if seen == 0:
-            return Response(content=json.dumps(policy_answer(body)), delay=0.6)
+            return Response(content=json.dumps(policy_answer(body)), delay=3.0)
         return Response(content=json.dumps(policy_answer(body)))
 
     server.reset(script)
-    result = play(korea, llm(server, timeout=0.2))
+    # a timeout far above a loaded machine's answer time (0.2 s once timed out a retry too)
+    result = play(korea, llm(server, timeout=1.0))
     report = result.agents
     assert report.requests == 2 * report.calls == 2 * FUTURES * MONTHS
     assert (report.errors, report.fallbacks) == (0, 0)

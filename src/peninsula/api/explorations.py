@@ -226,7 +226,8 @@ def _with_fit(planned: ExplorationPlan, folder: Path, fitted: Fit) -> Exploratio
     header = dict(planned.header)
     header["fit"] = {
         "folder": str(folder), "folder_sha256": folder_sha256(folder),
-        "method": fitted.meta.get("method"), "parameters": [p.id for p in fitted.params],
+        "method": fitted.meta.get("method"),
+        "parameters": [p.id for p in fitted.params if not p.measured],
         "fit_scenario_sha256": fitted.meta.get("scenario_sha256"),
         "same_scenario": _same_scenario(fitted, planned.loaded),
         "others": "sampled over their declared ranges",
