@@ -150,9 +150,12 @@ def _store(con: duckdb.DuckDBPyConnection, name: str, key: str, dataset: str,
                                 ).fetchall()[0][0]
         con.execute("DELETE FROM rejects WHERE source_path = ?", [key])
         con.execute("CREATE OR REPLACE TEMP TABLE _seen (event_key VARCHAR, first_line BIGINT)")
+        # into an empty table no row can already be there: only keys repeated within this file
+        # (``_seen``) are duplicates, and the check against ``events`` is skipped
+        existing = bool(con.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchall()[0][0])
         for batch in batches:
             dataset = batch.dataset
-            counts = _store_batch(con, batch, key, import_id, say)
+            counts = _store_batch(con, batch, key, import_id, say, existing=existing)
             for field_name, value in counts.items():
                 totals[field_name] += value
             if first_reject is None and counts["rejected"]:
@@ -228,7 +231,7 @@ def _query_frame(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, n
 
 
 def _store_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch, key: str, import_id: int,
-                 say: Progress) -> dict[str, int]:
+                 say: Progress, *, existing: bool = True) -> dict[str, int]:
     """Type one batch and add its rows to ``events`` and ``rejects`` (inside the transaction)."""
     columns: dict[str, np.ndarray] = {"line": batch.line, "raw": batch.raw}
     if batch.fields is not None:
@@ -279,11 +282,12 @@ def _store_batch(con: duckdb.DuckDBPyConnection, batch: LineBatch, key: str, imp
     select_cols = ", ".join("? AS source_file" if c == "source_file" else f"s.{c}"
                             for c in EVENT_COLUMN_NAMES)
     cols = ", ".join(EVENT_COLUMN_NAMES)
+    already = ("AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key)"
+               if existing else "")
     inserted = con.execute(f"""
         INSERT INTO events ({cols})
         SELECT {select_cols} FROM _stage s
-        WHERE s.reason IS NULL
-          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = s.event_key)
+        WHERE s.reason IS NULL {already}
     """, [batch.name]).fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS _stage")
     con.execute("DROP TABLE IF EXISTS _dups")
