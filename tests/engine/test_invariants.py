@@ -156,3 +156,23 @@ def test_bounds_hold_for_any_parameters(affinity, reciprocity, rationality, rela
     assert np.all((run.first_month >= -1) & (run.first_month < model.horizon))
     ev = run.events
     assert np.all(model.static_ok[ev.source, ev.target, ev.action])
+
+
+def test_a_declared_moratorium_pauses_nuclear_and_icbm_tests():
+    """After Pyongyang declares a moratorium, no nuclear or ICBM test by it for a year."""
+    loaded = load_scenario("korea-2024").with_overrides({
+        "dyads.PRK>USA.relation": 0, "actions.test_moratorium.cost": 0.0,
+        "actions.test_moratorium.value.influence": 3.0})
+    model = compile_scenario(loaded.scenario)
+    run = run_ensemble(model, 2_000, seed=4, record_events=True)
+    ev = run.events
+    prk = model.actors.index("PRK")
+    declared = (ev.source == prk) & (ev.action == model.actions.index("test_moratorium"))
+    assert declared.sum() > 100  # declared in many futures: the check means something
+    first = np.full(2_000, 10**6)
+    np.minimum.at(first, ev.future[declared], ev.month[declared].astype(np.int64))
+    paused = [model.actions.index("nuclear_test"), model.actions.index("icbm_test")]
+    tests = (ev.source == prk) & np.isin(ev.action, paused)
+    gap = ev.month[tests].astype(np.int64) - first[ev.future[tests]]
+    assert tests.any() and not np.any((gap >= 0) & (gap < 12))
+    assert np.any(gap >= 12) or np.any(gap < 0)  # tests still happen outside the pause

@@ -89,3 +89,18 @@ def test_reasons_name_the_hostile_designation(korea_model):
     rus = korea_model.actors.index("RUS")
     assert any("event" in r for r in why_ruled_out(korea_model, state, rus, prk, 0)["summit"])
     assert "summit" not in why_ruled_out(korea_model, state, rus, prk, 1)
+
+
+def test_declared_moratoria_equal_reference():
+    """A warmer PRK-USA relation and a cheap moratorium make Pyongyang declare it often; the
+    engines agree on when it does and on the tests it then forgoes."""
+    loaded = load_scenario("korea-2024").with_overrides({
+        "dyads.PRK>USA.relation": 0, "actions.test_moratorium.cost": 0.0,
+        "actions.test_moratorium.value.influence": 3.0,
+        "actions.test_moratorium.preconditions.cooldown_months": 3,
+        "actions.test_moratorium.pauses.months": 2})
+    model = compile_scenario(loaded.scenario, horizon=24)
+    reference = simulate_reference(model, 40, seed=5)
+    k = model.actions.index("test_moratorium")
+    assert sum(event[3] == k for r in reference for event in r.events) > 10
+    _compare(model, 40, seed=5)

@@ -38,8 +38,9 @@ def test_the_flagship_explores_from_its_fit(korea, shipped) -> None:
     assert fit["parameters"] == [p.id for p in shipped.params if not p.measured]
     assert "launches_per_test" not in fit["parameters"]  # the measurement's, not the design's
     names = list(planned.design.names)
-    support = {p.id: set(shipped.values(4000, seed=0)[p.id].round(9)) for p in shipped.params
-               if not p.measured}
+    atoms = shipped.posterior.samples
+    support = {p.id: {round(p.value(x), 9) for x in atoms[:, j]}
+               for j, p in enumerate(shipped.params) if not p.measured}
     for name, values in support.items():  # every fitted column is a posterior atom
         column = pd.Series(planned.design.values[:, names.index(name)]).round(9)
         assert set(column) <= values, name

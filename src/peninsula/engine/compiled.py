@@ -176,6 +176,8 @@ class CompiledScenario:
     once: np.ndarray  # (K,) bool
     cooldown: np.ndarray  # (K,) int: months before the action may be repeated in a pair
     cooldown_source: np.ndarray  # (K,) bool: the cooldown counts from any pair of the source
+    pauses: np.ndarray  # (K, K) bool: [m, k] taking m rules k out for the source a while
+    pause_months: np.ndarray  # (K,) int: how long action m's pause lasts (0: none)
     requires_prior: np.ndarray  # (K, K) bool: action k requires action m done in the pair
     tracked: np.ndarray  # (T,) action indices whose occurrence per pair is remembered
     tracked_slot: np.ndarray  # (K,) slot in ``tracked`` or -1
@@ -465,7 +467,7 @@ def _compile_history(scenario: Scenario, act: dict[str, int]) -> Fields:
     """Once-per-pair, cooldown and requires-prior actions, and their per-pair memory slots.
 
     A slot remembers the month the action was last taken in each pair; a cooldown of scope
-    ``source`` reads the latest month over every pair of the source.
+    ``source`` and a pause (moratorium) read the latest month over every pair of the source.
     """
     actions = scenario.actions
     n_actions = len(actions)
@@ -479,12 +481,19 @@ def _compile_history(scenario: Scenario, act: dict[str, int]) -> Fields:
     for k, action in enumerate(actions):
         for prior in action.preconditions.requires_prior:
             requires_prior[k, act[prior]] = True
-    tracked_mask = (cooldown > 0) | requires_prior.any(axis=0)
+    pauses = np.zeros((n_actions, n_actions), dtype=bool)
+    pause_months = np.zeros(n_actions, dtype=np.int64)
+    for m, action in enumerate(actions):
+        if action.pauses is not None:
+            pause_months[m] = action.pauses.months
+            for paused in action.pauses.actions:
+                pauses[m, act[paused]] = True
+    tracked_mask = (cooldown > 0) | requires_prior.any(axis=0) | (pause_months > 0)
     tracked = np.flatnonzero(tracked_mask)
     tracked_slot = np.full(n_actions, -1, dtype=np.int64)
     tracked_slot[tracked] = np.arange(tracked.size)
     return {"once": once, "cooldown": cooldown, "cooldown_source": cooldown_source,
-            "requires_prior": requires_prior,
+            "requires_prior": requires_prior, "pauses": pauses, "pause_months": pause_months,
             "tracked": tracked,
             "tracked_slot": tracked_slot}
 

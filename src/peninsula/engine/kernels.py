@@ -85,8 +85,10 @@ class KernelModel(NamedTuple):
     ally: np.ndarray  # (2, G): each ally group's minimum commitment and conflict rung
     ally_masks: np.ndarray  # (G,) int: the actions that need an ally of that group fighting
     slot_cooldown: np.ndarray  # (T,) int: cooldown of the action a memory slot remembers
-    slot_masks: np.ndarray  # (2, T) int: the action each slot remembers; those requiring it
+    slot_masks: np.ndarray  # (3, T) int: the action each slot remembers; those requiring it;
+    #                        those its action pauses
     slot_source: np.ndarray  # (T,) bool: the slot's cooldown counts from any pair of the source
+    slot_pause: np.ndarray  # (T,) int: months the slot's action pauses others (0: none)
 
 
 def _bits(table: np.ndarray) -> np.ndarray:
@@ -107,10 +109,11 @@ def kernel_model(model: Any, regimes: list[Any]) -> KernelModel:
         points[row, :gate.points.size] = gate.points
         masks[row, :2 * gate.points.size + 1] = _bits(gate.table)
     tracked = model.tracked
-    slot_masks = np.zeros((2, tracked.size), dtype=np.int64)
+    slot_masks = np.zeros((3, tracked.size), dtype=np.int64)
     if tracked.size:
         slot_masks[0] = _bits(np.eye(model.n_actions, dtype=bool)[tracked])
         slot_masks[1] = _bits(model.requires_prior[:, tracked].T)
+        slot_masks[2] = _bits(model.pauses[tracked])
     groups = model.ally_groups
     return KernelModel(
         actor=np.stack([np.stack([getattr(r, name) for name in ACTOR_TERMS]) for r in regimes]),
@@ -129,7 +132,8 @@ def kernel_model(model: Any, regimes: list[Any]) -> KernelModel:
                       dtype=np.float64).reshape(2, len(groups)),
         ally_masks=np.array([_bits(mask) for mask, _, _ in groups], dtype=np.int64),
         slot_cooldown=model.cooldown[tracked].astype(np.int64), slot_masks=slot_masks,
-        slot_source=model.cooldown_source[tracked].astype(np.bool_))
+        slot_source=model.cooldown_source[tracked].astype(np.bool_),
+        slot_pause=model.pause_months[tracked].astype(np.int64))
 
 
 def candidates(model: Any, month: int) -> np.ndarray:
@@ -216,7 +220,7 @@ def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.n
                commitment: np.ndarray, rung: np.ndarray, last: np.ndarray, gates: tuple,
                ally: np.ndarray, ally_masks: np.ndarray,
                slot_cooldown: np.ndarray, slot_masks: np.ndarray,
-               slot_source: np.ndarray) -> int:  # pragma: no cover
+               slot_source: np.ndarray, slot_pause: np.ndarray) -> int:  # pragma: no cover
     """The actions the state-reading preconditions leave open to ``i`` toward ``j``, as bits.
 
     ``values``: the relation, the target's pledge, the stronger commitment, the source's nuclear
@@ -239,6 +243,12 @@ def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.n
         if slot_source[slot]:  # a programme: its last use in any pair of the source
             for m in range(last.shape[3]):
                 since = max(since, last[f, slot, i, m])
+        if slot_pause[slot] > 0:  # a declared moratorium: its last use toward anyone
+            latest = done
+            for m in range(last.shape[3]):
+                latest = max(latest, last[f, slot, i, m])
+            if month - latest < slot_pause[slot]:
+                ok &= ~slot_masks[2, slot]
         if month - since < slot_cooldown[slot]:
             ok &= ~slot_masks[0, slot]
         if done < 0:
@@ -303,7 +313,8 @@ def _choose_all(month: int, relation: np.ndarray, rung: np.ndarray,  # noqa: C90
                     ok &= _pair_open(f, i, j, month, values, relation, commitment, rung, last,
                                      (km.gate_points, km.gate_sizes, km.gate_masks), km.ally,
                                      km.ally_masks,
-                                     km.slot_cooldown, km.slot_masks, km.slot_source)
+                                     km.slot_cooldown, km.slot_masks, km.slot_source,
+                                     km.slot_pause)
                 ok |= 1  # doing nothing is always open
                 count, best = 0, -np.inf
                 for k in range(tone.shape[0]):

@@ -77,6 +77,7 @@ class _Lookup:
     unlock_months: dict  # (action, source, target) -> first month, None if never
     lock_months: dict  # (action, source, target) -> first month closed again, None if never
     remembered: frozenset
+    paused_by: dict  # action id -> [(id of an action that pauses it, months)]
     static: dict = field(default_factory=dict)  # (i, j, k) -> reasons that never change
 
 
@@ -106,6 +107,10 @@ def _lookup(model: CompiledScenario) -> _Lookup:
             before = locks.get(triple, -1)
             locks[triple] = None if end is None or before is None else max(before, end)
     prior = {p for a in scenario.actions for p in a.preconditions.requires_prior}
+    paused_by: dict[str, list[tuple[str, int]]] = {}
+    for a in scenario.actions:
+        for paused in (a.pauses.actions if a.pauses else ()):
+            paused_by.setdefault(paused, []).append((a.id, a.pauses.months))
     lookup = _Lookup(
         codes=scenario.actor_codes,
         dyads={(d.source, d.target): d for d in scenario.dyads},
@@ -113,7 +118,9 @@ def _lookup(model: CompiledScenario) -> _Lookup:
         lock_months=locks,
         remembered=frozenset(
             a.id for a in scenario.actions
-            if a.preconditions.once_per_pair or a.preconditions.cooldown_months or a.id in prior),
+            if a.preconditions.once_per_pair or a.preconditions.cooldown_months or a.id in prior
+            or a.pauses is not None),
+        paused_by=paused_by,
     )
     _LOOKUPS[key] = (scenario, lookup)
     return lookup
@@ -198,6 +205,12 @@ def _escalation_reasons(model: CompiledScenario, action: Action, s: FutureState,
     return reasons
 
 
+def _last_by(s: FutureState, action_id: str, i: int) -> int | None:
+    """The latest month ``action_id`` was taken in any pair ``i`` belongs to (None: never)."""
+    return max((m for (a, x, y), m in s.last.items() if a == action_id and i in (x, y)),
+               default=None)
+
+
 def _history_reasons(action: Action, s: FutureState, i: int, j: int, month: int
                      ) -> list[str]:
     """Once-per-pair actions already done, cooldowns not over, prior actions still missing."""
@@ -206,8 +219,7 @@ def _history_reasons(action: Action, s: FutureState, i: int, j: int, month: int
     last = s.last.get((action.id, *pair))
     reasons = []
     if pre.cooldown_scope == "source":  # a programme: its last use in any pair of the source
-        last = max((m for (a, x, y), m in s.last.items() if a == action.id and i in (x, y)),
-                   default=None)
+        last = _last_by(s, action.id, i)
     if pre.once_per_pair and last is not None:
         reasons.append("already done in this pair")
     elif pre.cooldown_months and last is not None and month - last < pre.cooldown_months:
@@ -244,6 +256,10 @@ def _reasons(model: CompiledScenario, s: FutureState, i: int, j: int, k: int,
     reasons += _capability_reasons(action.preconditions, s, i, j, src, tgt)
     reasons += _escalation_reasons(model, action, s, i, j, src, tgt)
     reasons += _history_reasons(action, s, i, j, month)
+    for pauser, months in look.paused_by.get(action.id, ()):
+        done = _last_by(s, pauser, i)
+        if done is not None and month - done < months:
+            reasons.append(f"paused by {pauser} {month - done} months ago (for {months} months)")
     return reasons
 
 

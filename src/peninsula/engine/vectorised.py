@@ -277,6 +277,10 @@ def admissible(model: CompiledScenario, state: EnsembleState, month: int) -> np.
             since = last.copy()
             since[..., by_source] = last[..., by_source].max(axis=2, keepdims=True)
         pair[..., model.tracked] &= (month - since) >= model.cooldown[model.tracked]
+        for slot in np.flatnonzero(model.pause_months[model.tracked]):  # declared moratoria
+            m = model.tracked[slot]
+            paused = (month - last[..., slot].max(axis=2)) < model.pause_months[m]  # (n, i)
+            pair[..., model.pauses[m]] &= ~paused[:, :, None, None]
         for k in np.flatnonzero(model.requires_prior.any(axis=1)):
             needed = model.tracked_slot[np.flatnonzero(model.requires_prior[k])]
             pair[..., k] &= (last[..., needed] >= 0).all(axis=-1)

@@ -701,6 +701,8 @@ def _action_problems(scenario: Scenario, refs: _References) -> None:
         refs.actors(["actions", i, "preconditions", "targets"], pre.targets)
         for j, prior in enumerate(pre.requires_prior):
             refs.action(["actions", i, "preconditions", "requires_prior", j], prior)
+        for j, paused in enumerate(action.pauses.actions if action.pauses else ()):
+            refs.action(["actions", i, "pauses", "actions", j], paused)
 
 
 def _event_problems(scenario: Scenario, refs: _References) -> None:

@@ -240,6 +240,16 @@ class Preconditions(Strict):
         "before.")
 
 
+class Pause(Strict):
+    """A moratorium: taking the action rules out others for its source for a while."""
+
+    actions: Annotated[list[Identifier], Field(min_length=1)] = Field(
+        description="Action ids the source may not take, toward anyone, while the pause lasts.")
+    months: Annotated[int, Field(ge=1, le=240)] = Field(
+        description="How long the pause lasts after the action is taken (in any pair the source "
+        "belongs to).")
+
+
 class Effects(Strict):
     """What taking the action does to the state, besides its Goldstein value and rung."""
 
@@ -312,6 +322,9 @@ class Action(Strict):
     preconditions: Preconditions = Field(
         Preconditions(), description="When the action is admissible.")
     effects: Effects = Field(Effects(), description="What the action does to the state.")
+    pauses: Pause | None = Field(
+        None, description="A declared moratorium: the listed actions are ruled out for the "
+        "source, toward anyone, for some months after it takes this one.")
     domestic: bool = Field(
         False, description="An event inside the source that no actor chooses: recorded when a "
         "random domestic crisis strikes an actor with instability (source = target). At most "
