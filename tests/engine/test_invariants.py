@@ -176,3 +176,24 @@ def test_a_declared_moratorium_pauses_nuclear_and_icbm_tests():
     gap = ev.month[tests].astype(np.int64) - first[ev.future[tests]]
     assert tests.any() and not np.any((gap >= 0) & (gap < 12))
     assert np.any(gap >= 12) or np.any(gap < 0)  # tests still happen outside the pause
+
+
+def test_a_moratorium_binds_only_the_actor_that_declared_it():
+    """A US declaration does not pause Pyongyang's tests: pauses and programme cooldowns read
+    each actor's own last use, not the pair's (which either side may have made)."""
+    loaded = load_scenario("korea-2024").with_overrides({
+        "actions.test_moratorium.preconditions.sources": ["USA"],
+        "actions.test_moratorium.preconditions.targets": ["PRK"],
+        "actions.test_moratorium.preconditions.min_relation": -10,
+        "actions.test_moratorium.cost": 0.0, "actions.test_moratorium.value.influence": 5.0})
+    model = compile_scenario(loaded.scenario)
+    run = run_ensemble(model, 1_000, seed=6, record_events=True)
+    ev = run.events
+    usa, prk = model.actors.index("USA"), model.actors.index("PRK")
+    declared = (ev.source == usa) & (ev.action == model.actions.index("test_moratorium"))
+    assert declared.sum() > 100
+    first = np.full(1_000, 10**6)
+    np.minimum.at(first, ev.future[declared], ev.month[declared].astype(np.int64))
+    icbm = (ev.source == prk) & (ev.action == model.actions.index("icbm_test"))
+    gap = ev.month[icbm].astype(np.int64) - first[ev.future[icbm]]
+    assert np.any((gap >= 1) & (gap < 11))  # Pyongyang tests on inside Washington's pause

@@ -104,3 +104,16 @@ def test_declared_moratoria_equal_reference():
     k = model.actions.index("test_moratorium")
     assert sum(event[3] == k for r in reference for event in r.events) > 10
     _compare(model, 40, seed=5)
+
+
+def test_moratoria_of_both_sides_equal_reference():
+    """Either side may declare: each actor's own declaration pauses only its own tests."""
+    loaded = load_scenario("korea-2024").with_overrides({
+        "actions.test_moratorium.preconditions.sources": ["PRK", "USA"],
+        "actions.test_moratorium.preconditions.targets": ["PRK", "USA"],
+        "actions.icbm_test.preconditions.sources": ["PRK", "USA"],
+        "actions.icbm_test.preconditions.targets": ["PRK", "USA"],
+        "actions.test_moratorium.preconditions.min_relation": -10,
+        "actions.test_moratorium.cost": 0.0, "actions.test_moratorium.value.influence": 3.0})
+    model = compile_scenario(loaded.scenario, horizon=24)
+    _compare(model, 40, seed=6)

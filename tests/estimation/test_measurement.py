@@ -210,10 +210,13 @@ def test_one_launch_per_class_month_and_member() -> None:
         (0, 0, PRK, USA, "long_range"),  # another class: its own launch
         (0, 1, PRK, KOR, "short"),  # another month
         (1, 0, PRK, USA, "short"), (1, 0, PRK, KOR, "short"),  # another member: its own
+        (1, 1, PRK, USA, "boom"), (1, 1, PRK, KOR, "boom"),  # one nuclear test, two audiences
     ])
     counts = simulated_counts(stream, measurement_for(SCENARIO), members=2, months=2)
     assert counts["launches"].tolist() == [[2, 1], [1, 0]]
     assert counts["icbm_launches"].tolist() == [[1, 0], [0, 0]]
+    assert counts["nuclear_tests"].tolist() == [[0, 0], [0, 1]]
     series = measure(stream, measurement_for(SCENARIO), members=2, first_month="2022-02",
                      months=2)
     assert int(series.frames["missile_tests"]["launches"].sum()) == 4
+    assert int(series.frames["nuclear_tests"]["tests"].sum()) == 1

@@ -147,6 +147,12 @@ def test_a_missing_scenario_fit_is_a_clear_error(tmp_path) -> None:
         load_scenario(path)
     text = str(info.value)
     assert "mine.yaml:" in text and "fit: no folder 'nowhere'" in text
+    for bad in ("/etc", "../up", "a/../../b", "x" * 300):
+        with pytest.raises(ScenarioError, match="fit"):
+            load_scenario(_scenario_with_fit(tmp_path, f"fit: '{bad}'"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ScenarioError, match="no folder 'empty'"):  # a folder without fit.json
+        load_scenario(_scenario_with_fit(tmp_path, "fit: empty"))
     copied = load_scenario(_scenario_with_fit(tmp_path, "fit: korea-2024-fit"))
     assert copied.fit_folder == load_scenario("korea-2024").fit_folder  # the built-in fit
 
@@ -177,3 +183,35 @@ def _app():
     from peninsula.cli import app
 
     return app
+
+
+def test_resume_refuses_another_design_source(korea, tmp_path) -> None:
+    """An exploration begun over the ranges (--prior) cannot be finished from the fit."""
+    import duckdb
+
+    from peninsula.store.explorations import ResultsError
+
+    out = tmp_path / "ex"
+    explore(korea, out=out, samples=2, futures=10, months=2, prior=True, executor="local",
+            progress=False)
+    con = duckdb.connect(str(out / "exploration.duckdb"))
+    con.execute("UPDATE exploration SET status = 'running'")
+    con.close()
+    with pytest.raises(ResultsError, match="different fit"):
+        explore(korea, out=out, samples=2, futures=10, months=2, resume=True,
+                executor="local", progress=False)
+    done = explore(korea, out=out, samples=2, futures=10, months=2, prior=True, resume=True,
+                   executor="local", progress=False)
+    assert done.metadata["fit"]["folder"] is None
+
+
+def test_a_source_scope_without_a_cooldown_is_refused(tmp_path) -> None:
+    """cooldown_scope: source says what a cooldown counts from; alone it would do nothing."""
+    from peninsula.scenario.loading import ScenarioError, load_scenario
+
+    path = _scenario_with_fit(tmp_path, "", **{
+        "  actions.irbm_test.preconditions.sources: [PRK]\n":
+        "  actions.irbm_test.preconditions.sources: [PRK]\n"
+        "  actions.missile_test.preconditions.cooldown_scope: source\n"})
+    with pytest.raises(ScenarioError, match="cooldown_scope: source needs cooldown_months"):
+        load_scenario(path)

@@ -217,7 +217,8 @@ def _rank(points: np.ndarray, sizes: np.ndarray, row: int,
 
 @_inline
 def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.ndarray,
-               commitment: np.ndarray, rung: np.ndarray, last: np.ndarray, gates: tuple,
+               commitment: np.ndarray, rung: np.ndarray, last: np.ndarray,
+               last_source: np.ndarray, gates: tuple,
                ally: np.ndarray, ally_masks: np.ndarray,
                slot_cooldown: np.ndarray, slot_masks: np.ndarray,
                slot_source: np.ndarray, slot_pause: np.ndarray) -> int:  # pragma: no cover
@@ -239,16 +240,9 @@ def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.n
             ok &= ~ally_masks[q]
     for slot in range(slot_cooldown.shape[0]):  # cooldowns, once per pair, required priors
         done = last[f, slot, i, j]
-        since = done
-        if slot_source[slot]:  # a programme: its last use in any pair of the source
-            for m in range(last.shape[3]):
-                since = max(since, last[f, slot, i, m])
-        if slot_pause[slot] > 0:  # a declared moratorium: its last use toward anyone
-            latest = done
-            for m in range(last.shape[3]):
-                latest = max(latest, last[f, slot, i, m])
-            if month - latest < slot_pause[slot]:
-                ok &= ~slot_masks[2, slot]
+        since = last_source[f, slot, i] if slot_source[slot] else done  # a programme: own use
+        if slot_pause[slot] > 0 and month - last_source[f, slot, i] < slot_pause[slot]:
+            ok &= ~slot_masks[2, slot]  # a declared moratorium, by its own last declaration
         if month - since < slot_cooldown[slot]:
             ok &= ~slot_masks[0, slot]
         if done < 0:
@@ -260,7 +254,8 @@ def _pair_open(f: int, i: int, j: int, month: int, values: tuple, relation: np.n
 def _choose_all(month: int, relation: np.ndarray, rung: np.ndarray,  # noqa: C901 - fused on purpose
                 commitment: np.ndarray, dependence: np.ndarray, arms: np.ndarray,
                 nuclear: np.ndarray, elsewhere: np.ndarray, pending: np.ndarray,
-                received: np.ndarray, last: np.ndarray, uniform: np.ndarray,
+                received: np.ndarray, last: np.ndarray, last_source: np.ndarray,
+                uniform: np.ndarray,
                 regime: np.ndarray, km: KernelModel, open_bits: np.ndarray,
                 choice: np.ndarray) -> None:  # pragma: no cover - compiled
     """Fill ``choice[n, i, j]``; see :func:`choose_fused` and :class:`KernelModel`.
@@ -311,6 +306,7 @@ def _choose_all(month: int, relation: np.ndarray, rung: np.ndarray,  # noqa: C90
                 ok = open_bits[i, j, level]
                 if ok:
                     ok &= _pair_open(f, i, j, month, values, relation, commitment, rung, last,
+                                     last_source,
                                      (km.gate_points, km.gate_sizes, km.gate_masks), km.ally,
                                      km.ally_masks,
                                      km.slot_cooldown, km.slot_masks, km.slot_source,
@@ -368,6 +364,7 @@ def choose_fused(month: int, state: Any, uniform: np.ndarray, regime: np.ndarray
     choice = np.empty((n, a, a), dtype=np.int64)
     _choose_all(month, state.relation, state.rung, state.commitment, state.dependence,
                 state.arms, state.nuclear, state.elsewhere, state.pending, state.received,
-                state.last, np.ascontiguousarray(uniform), regime.astype(np.int64), km,
+                state.last, state.last_source, np.ascontiguousarray(uniform),
+                regime.astype(np.int64), km,
                 open_bits, choice)
     return choice

@@ -33,6 +33,8 @@ class FutureState:
     received: list[list[float]]
     last: dict[tuple[str, int, int], int] = field(default_factory=dict)
     """Month each remembered action was last taken, by (action id, lower actor, higher actor)."""
+    last_source: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Month each remembered action was last taken by an actor, toward anyone."""
 
 
 @dataclass
@@ -206,9 +208,8 @@ def _escalation_reasons(model: CompiledScenario, action: Action, s: FutureState,
 
 
 def _last_by(s: FutureState, action_id: str, i: int) -> int | None:
-    """The latest month ``action_id`` was taken in any pair ``i`` belongs to (None: never)."""
-    return max((m for (a, x, y), m in s.last.items() if a == action_id and i in (x, y)),
-               default=None)
+    """The latest month ``i`` itself took ``action_id``, toward anyone (None: never)."""
+    return s.last_source.get((action_id, i))
 
 
 def _history_reasons(action: Action, s: FutureState, i: int, j: int, month: int
@@ -218,10 +219,11 @@ def _history_reasons(action: Action, s: FutureState, i: int, j: int, month: int
     pair = (min(i, j), max(i, j))
     last = s.last.get((action.id, *pair))
     reasons = []
-    if pre.cooldown_scope == "source":  # a programme: its last use in any pair of the source
+    if pre.cooldown_scope == "source":  # a programme: the source's own last use
         last = _last_by(s, action.id, i)
     if pre.once_per_pair and last is not None:
-        reasons.append("already done in this pair")
+        reasons.append("already done by the source" if pre.cooldown_scope == "source"
+                       else "already done in this pair")
     elif pre.cooldown_months and last is not None and month - last < pre.cooldown_months:
         reasons.append(f"done {month - last} months ago; cooldown {pre.cooldown_months} months")
     reasons.extend(f"requires a prior {prior}" for prior in pre.requires_prior
@@ -418,6 +420,7 @@ def _apply(model: CompiledScenario, s: FutureState, choice: list[list[int]], mon
             action = model.scenario.actions[choice[i][j]]
             if choice[i][j] and action.id in remembered:
                 s.last[(action.id, min(i, j), max(i, j))] = month
+                s.last_source[(action.id, i)] = month
 
 
 def _arms(model: CompiledScenario, s: FutureState) -> None:

@@ -41,6 +41,7 @@ class EnsembleState:
     pending: np.ndarray  # (n, A, A) bool: [i, j] = j asked i for support last month
     received: np.ndarray  # (n, A, A): [i, j] = Goldstein value of what j did to i last month
     last: np.ndarray  # (n, T, A, A) int: month a tracked action was last taken in the pair
+    last_source: np.ndarray  # (n, T, A) int: month actor i last took it, toward anyone
     # (either direction); -NEVER if never
 
 
@@ -62,6 +63,7 @@ def initial_state(model: CompiledScenario, n: int) -> EnsembleState:
         pending=np.zeros((n, a, a), dtype=bool),
         received=np.zeros((n, a, a)),
         last=np.full((n, model.tracked.size, a, a), -NEVER, dtype=np.int32),
+        last_source=np.full((n, model.tracked.size, a), -NEVER, dtype=np.int32),
     )
 
 
@@ -272,14 +274,15 @@ def admissible(model: CompiledScenario, state: EnsembleState, month: int) -> np.
     if model.tracked.size:
         last = state.last.transpose(0, 2, 3, 1)  # (n, i, j, T)
         since = last
+        own = state.last_source.transpose(0, 2, 1)  # (n, i, T): the source's own last use
         by_source = model.cooldown_source[model.tracked]
-        if by_source.any():  # a programme's cooldown: its last use toward anyone
+        if by_source.any():  # a programme's cooldown: its own last use toward anyone
             since = last.copy()
-            since[..., by_source] = last[..., by_source].max(axis=2, keepdims=True)
+            since[..., by_source] = own[:, :, None, by_source]
         pair[..., model.tracked] &= (month - since) >= model.cooldown[model.tracked]
         for slot in np.flatnonzero(model.pause_months[model.tracked]):  # declared moratoria
             m = model.tracked[slot]
-            paused = (month - last[..., slot].max(axis=2)) < model.pause_months[m]  # (n, i)
+            paused = (month - own[..., slot]) < model.pause_months[m]  # (n, i)
             pair[..., model.pauses[m]] &= ~paused[:, :, None, None]
         for k in np.flatnonzero(model.requires_prior.any(axis=1)):
             needed = model.tracked_slot[np.flatnonzero(model.requires_prior[k])]
@@ -348,6 +351,7 @@ def apply_choices(model: CompiledScenario, state: EnsembleState, choice: np.ndar
         s = slot[f, i, j]
         state.last[f, s, i, j] = month
         state.last[f, s, j, i] = month
+        state.last_source[f, s, i] = month
 
 
 def arms_dynamics(model: CompiledScenario, state: EnsembleState) -> None:

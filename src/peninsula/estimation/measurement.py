@@ -170,7 +170,8 @@ def one_launch_per_class(member: np.ndarray, month: np.ndarray, cls: np.ndarray,
 
     The engine chooses toward each target separately, so one month's test of a class can
     appear as acts toward several audiences (an IRBM toward the US and Japan); a launch is one
-    event whoever it speaks to, so such acts count once (as one campaign).
+    event whoever it speaks to, so such acts count once (as one campaign). Nuclear tests are
+    merged the same way (``cls`` all zero).
     """
     idx = np.flatnonzero(sel)
     if not idx.size:
@@ -318,7 +319,8 @@ def measure(events, measurement: Measurement, *, members: int, first_month: str 
         "missile_class": np.asarray(measurement.classes, dtype=object)[
             c["key"].to_numpy(np.int64)] if len(c) else np.array([], dtype=object),
         "launches": c["n"].to_numpy(np.int64), "missiles": c["n"].to_numpy(np.int64)})
-    sel = ours & measurement.nuclear[action]
+    sel = one_launch_per_class(mem, month, np.zeros_like(action),  # one test, whoever it
+                               ours & measurement.nuclear[action])  # speaks to
     c = _counts(mem[sel], month[sel], None, first, months)
     frames["nuclear_tests"] = pd.DataFrame({"member": c["member"].to_numpy(np.int64),
                                             "month": c["month"],
@@ -383,7 +385,8 @@ def simulated_counts(events, measurement: Measurement, *, members: int, months: 
     launches = one_launch_per_class(mem, month, cls, ours & (cls >= 0))
     masks = {"launches": launches,
              "icbm_launches": launches & (cls == icbm),
-             "nuclear_tests": ours & measurement.nuclear[action],
+             "nuclear_tests": one_launch_per_class(mem, month, np.zeros_like(action),
+                                                   ours & measurement.nuclear[action]),
              "fatal_incidents": inside & measurement.fatal[action]}
     weights = _launch_weights(launches_per_test, mem, masks["launches"], seed)
     weights[~masks["launches"]] = 1

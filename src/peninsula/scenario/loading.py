@@ -581,6 +581,14 @@ def apply_override(raw: dict[str, Any], path: str, value: Any) -> None:
 _MISSING = object()
 
 
+def _is_fit_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a fit's ``fit.json`` (False, not an error, if unreadable)."""
+    try:
+        return (folder / "fit.json").is_file()
+    except OSError:
+        return False
+
+
 def _walk(data: Any, path: str) -> Any:
     current: Any = data
     for part in path.split("."):
@@ -868,10 +876,10 @@ class LoadedScenario:
             return None
         base = self.path.parent if self.path is not None else Path.cwd()
         beside = base / self.scenario.fit
-        if beside.is_dir() or not BUILTIN_NAME.fullmatch(self.scenario.fit):
+        if _is_fit_folder(beside) or not BUILTIN_NAME.fullmatch(self.scenario.fit):
             return beside
         builtin = Path(str(files("peninsula").joinpath("scenarios", self.scenario.fit)))
-        return builtin if builtin.is_dir() else beside
+        return builtin if _is_fit_folder(builtin) else beside
 
     def with_overrides(self, overrides: Mapping[str, Any], why: str = "override") -> LoadedScenario:
         """A new scenario with ``path → value`` overrides applied and validated again."""
@@ -994,7 +1002,7 @@ def load_scenario(name_or_path: str | Path) -> LoadedScenario:
         line = _line_at(file_node, file_loc)
         problems.append(Problem(file_label, line, _field_name(loc), message))
     loaded = LoadedScenario(scenario=scenario, raw=raw, label=label, path=path)
-    if scenario.fit is not None and not loaded.fit_folder.is_dir():
+    if scenario.fit is not None and not _is_fit_folder(loaded.fit_folder):
         problems.append(Problem(label, _line_at(node, ["fit"]), "fit",
                                 f"no folder {scenario.fit!r} beside the scenario file or among "
                                 "the built-in fits (expected a folder written by `peninsula "

@@ -232,9 +232,17 @@ class Preconditions(Strict):
         None, description="After the action is taken in a pair (either direction), it may be "
         "taken again in that pair only this many months later (1: every month).")
     cooldown_scope: Literal["pair", "source"] = Field(
-        "pair", description="What the cooldown counts from: its last use in this pair "
-        "(`pair`), or its last use in any pair the source belongs to (`source`: a weapons "
-        "programme that needs time to be ready again after a test, whatever its audience).")
+        "pair", description="What the cooldown (or once_per_pair) counts from: its last use in "
+        "this pair, by either side (`pair`), or the source's own last use toward anyone "
+        "(`source`: a weapons programme that needs time to be ready again after a test, "
+        "whatever its audience; with once_per_pair, once per source).")
+
+    @model_validator(mode="after")
+    def _scoped(self) -> Preconditions:
+        if self.cooldown_scope == "source" and not (self.cooldown_months or self.once_per_pair):
+            raise ValueError("cooldown_scope: source needs cooldown_months or once_per_pair "
+                             "(it says what they count from)")
+        return self
     requires_prior: list[Identifier] = Field(
         [], description="Action ids that must have been taken in the pair (either direction) "
         "before.")
@@ -244,10 +252,12 @@ class Pause(Strict):
     """A moratorium: taking the action rules out others for its source for a while."""
 
     actions: Annotated[list[Identifier], Field(min_length=1)] = Field(
-        description="Action ids the source may not take, toward anyone, while the pause lasts.")
-    months: Annotated[int, Field(ge=1, le=240)] = Field(
-        description="How long the pause lasts after the action is taken (in any pair the source "
-        "belongs to).")
+        description="Action ids the source itself may not take, toward anyone, while the pause "
+        "lasts (another actor's declaration does not bind it).")
+    months: Annotated[int, Field(ge=2, le=240)] = Field(
+        description="How long the pause lasts, the month the action is taken included: with "
+        "12, the listed actions are ruled out in the 11 months after it. In that month itself "
+        "the source's choices toward other targets are made at the same time and not paused.")
 
 
 class Effects(Strict):
@@ -324,7 +334,7 @@ class Action(Strict):
     effects: Effects = Field(Effects(), description="What the action does to the state.")
     pauses: Pause | None = Field(
         None, description="A declared moratorium: the listed actions are ruled out for the "
-        "source, toward anyone, for some months after it takes this one.")
+        "source itself, toward anyone, for some months after it takes this one.")
     domestic: bool = Field(
         False, description="An event inside the source that no actor chooses: recorded when a "
         "random domestic crisis strikes an actor with instability (source = target). At most "
@@ -516,6 +526,10 @@ class Shocks(Strict):
         1.5, description="Size of the jump, up or down with equal chance (Goldstein points).")
 
 
+FIT_FOLDER = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
+"""A scenario's ``fit:``: a relative folder path that cannot climb out (no part starts with '.')."""
+
+
 class Scenario(Strict):
     """A complete scenario: the system, its dynamics and what to measure."""
 
@@ -557,8 +571,9 @@ class Scenario(Strict):
     uncertainties: list[Uncertainty] = Field(
         [], description="Parameters not known, as ranges, for exploration.")
     levers: list[Lever] = Field([], description="Policy choices among options, for exploration.")
-    fit: Annotated[str, Field(min_length=1, max_length=500)] | None = Field(
-        None, description="A folder written by `peninsula fit`, beside the scenario file or a "
+    fit: Annotated[str, Field(max_length=200, pattern=FIT_FOLDER)] | None = Field(
+        None, description="A folder written by `peninsula fit`, beside the scenario file (a "
+        "relative path of letters, digits, '_', '.' and '-', no part starting with a dot) or a "
         "built-in fit's name: explorations draw the uncertainties it fitted from its posterior "
         "by default (`explore --prior`: the declared ranges).")
 

@@ -93,6 +93,12 @@ IDENTITY = ("scenario", "scenario_sha256", "exploration_sha256", "seed", "sample
 """Header fields that must match for an interrupted exploration to be resumed."""
 
 
+def _design_source(header: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Where a design's fitted columns came from: the fit folder's hash, or none."""
+    fit = header.get("fit") or {}
+    return fit.get("folder_sha256"), fit.get("draws")
+
+
 class ResultsError(UserError):
     """Stored results cannot be read or do not allow the requested analysis."""
 
@@ -196,6 +202,9 @@ def finished_samples(path: Path, header: Mapping[str, Any]) -> set[int]:
     finally:
         con.close()
     different = [f for f in IDENTITY if meta.get(f) != header.get(f)]
+    if _design_source(meta) != _design_source(header):
+        different.append("fit (where the fitted uncertainties were drawn from: --prior, "
+                         "--from-fit or the scenario's own fit)")
     if different:
         raise ResultsError(f"{path} holds another exploration (different "
                            f"{', '.join(different)}); resume only with the same scenario, seed, "
