@@ -273,17 +273,16 @@ def admissible(model: CompiledScenario, state: EnsembleState, month: int) -> np.
         pair[..., mask] &= has_ally[..., None]
     if model.tracked.size:
         last = state.last.transpose(0, 2, 3, 1)  # (n, i, j, T)
-        since = last
         own = state.last_source.transpose(0, 2, 1)  # (n, i, T): the source's own last use
-        by_source = model.cooldown_source[model.tracked]
-        if by_source.any():  # a programme's cooldown: its own last use toward anyone
-            since = last.copy()
-            since[..., by_source] = own[:, :, None, by_source]
+        by_source = model.cooldown_source[model.tracked]  # a programme: its own last use
+        since = np.where(by_source, own[:, :, None, :], last) if by_source.any() else last
         pair[..., model.tracked] &= (month - since) >= model.cooldown[model.tracked]
-        for slot in np.flatnonzero(model.pause_months[model.tracked]):  # declared moratoria
-            m = model.tracked[slot]
-            paused = (month - own[..., slot]) < model.pause_months[m]  # (n, i)
-            pair[..., model.pauses[m]] &= ~paused[:, :, None, None]
+        pausing = np.flatnonzero(model.pause_months[model.tracked])  # declared moratoria
+        if pausing.size:
+            pauser = model.tracked[pausing]
+            paused = (month - own[..., pausing]) < model.pause_months[pauser]  # (n, i, P)
+            blocked = (paused[..., None] & model.pauses[pauser]).any(axis=-2)  # (n, i, K)
+            pair &= ~blocked[:, :, None, :]
         for k in np.flatnonzero(model.requires_prior.any(axis=1)):
             needed = model.tracked_slot[np.flatnonzero(model.requires_prior[k])]
             pair[..., k] &= (last[..., needed] >= 0).all(axis=-1)
